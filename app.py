@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Synthesize the experiment platform: one Stage per (environment, region) of the config.
+
+cdk synth                      # the sample, config/sample.yaml
+cdk synth -c config=PATH.yaml  # another platform
+"""
+
+from __future__ import annotations
+
+import sys
+
+import aws_cdk as cdk
+
+from config import ConfigError, load_config
+from stacks.platform_stage import add_platform_stages
+
+DEFAULT_CONFIG = "config/sample.yaml"
+
+
+def main() -> int:
+    # Version reporting off: it adds a metadata resource per stack that carries library versions.
+    app = cdk.App(analytics_reporting=False)
+    config_path = app.node.try_get_context("config") or DEFAULT_CONFIG
+    try:
+        config = load_config(config_path)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        print(f"{len(error.problems)} problem(s) in {config_path}; nothing was synthesized.", file=sys.stderr)
+        return 1
+    add_platform_stages(app, config)
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

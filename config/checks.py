@@ -1,0 +1,80 @@
+"""Rules that span fields: duplicates, overlapping networks, references and derived names.
+
+Each check yields (field path, message, bad value); the loader formats them one per line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from config.naming import NAME_RULES, Naming
+from config.schema import PlatformConfig
+
+Problem = tuple[str, str, Any]
+
+
+def _duplicates(items: Iterable[tuple[str, str]], what: str) -> Iterator[Problem]:
+    """items are (path, name); report every repeat with the path of its first use."""
+    first_seen: dict[str, str] = {}
+    for path, name in items:
+        if name in first_seen:
+            yield path, f"duplicate {what}, already used at {first_seen[name]}", name
+        else:
+            first_seen[name] = path
+
+
+def _overlapping_cidrs(config: PlatformConfig) -> Iterator[Problem]:
+    for e, env in enumerate(config.environments):
+        seen: list[tuple[str, ipaddress.IPv4Network]] = []
+        for r, region in enumerate(env.regions):
+            path = f"environments[{e}].regions[{r}].vpc_cidr"
+            network = ipaddress.IPv4Network(region.vpc_cidr)
+            for other_path, other in seen:
+                if network.overlaps(other):
+                    yield path, f"overlaps {other_path} ({other}) in the same environment", region.vpc_cidr
+            seen.append((path, network))
+
+
+def _unknown_teams(config: PlatformConfig) -> Iterator[Problem]:
+    teams = {team.name for team in config.teams}
+    for g, group in enumerate(config.model_groups):
+        if group.team not in teams:
+            yield f"model_groups[{g}].team", f"is not a configured team ({', '.join(sorted(teams))})", group.team
+
+
+def _derived_names(config: PlatformConfig) -> Iterator[Problem]:
+    """Every derived name, blamed on the config value that made it too long or malformed."""
+    for e, env in enumerate(config.environments):
+        naming = Naming(config.project, env.name)
+        for rule_key, name in naming.environment_names():
+            if message := NAME_RULES[rule_key].problem(name):
+                yield f"environments[{e}].name", message, env.name
+        for t, team in enumerate(config.teams):
+            for u, user in enumerate(team.users):
+                if message := NAME_RULES["user_profile"].problem(naming.user_profile_name(user)):
+                    yield f"teams[{t}].users[{u}]", message, user
+        for g, group in enumerate(config.model_groups):
+            if message := NAME_RULES["model_package_group"].problem(naming.model_package_group_name(group.name)):
+                yield f"model_groups[{g}].name", message, group.name
+
+
+def cross_field_problems(config: PlatformConfig) -> list[Problem]:
+    envs = config.environments
+    problems: list[Problem] = []
+    problems += _duplicates(((f"environments[{e}].name", env.name) for e, env in enumerate(envs)), "environment name")
+    for e, env in enumerate(envs):
+        regions = ((f"environments[{e}].regions[{r}].name", region.name) for r, region in enumerate(env.regions))
+        problems += _duplicates(regions, "region in this environment")
+    problems += _overlapping_cidrs(config)
+    problems += _duplicates(((f"teams[{t}].name", team.name) for t, team in enumerate(config.teams)), "team name")
+    users = (
+        (f"teams[{t}].users[{u}]", user) for t, team in enumerate(config.teams) for u, user in enumerate(team.users)
+    )
+    problems += _duplicates(users, "user name (user names are unique across the domain)")
+    groups = ((f"model_groups[{g}].name", group.name) for g, group in enumerate(config.model_groups))
+    problems += _duplicates(groups, "model group name")
+    problems += _unknown_teams(config)
+    problems += _derived_names(config)
+    return problems

@@ -1,0 +1,51 @@
+"""The interface VPC endpoints a VPC-only Studio may need, and the profiles that pick them.
+
+Pure data so that config validation needs no CDK import. Each entry names the
+`aws_ec2.InterfaceVpcEndpointAwsService` constant it resolves to; a test checks that every
+constant exists in the pinned aws-cdk-lib. Profiles nest: minimal < standard < full. The S3
+gateway endpoint is not listed: it is free and always created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Profile = Literal["minimal", "standard", "full"]
+PROFILES: tuple[Profile, ...] = ("minimal", "standard", "full")
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    cdk_service: str
+    profile: Profile
+    why: str
+
+
+ENDPOINT_CATALOG: dict[str, EndpointSpec] = {
+    "sagemaker-api": EndpointSpec("SAGEMAKER_API", "minimal", "SageMaker control plane: jobs, registry, Studio"),
+    "sagemaker-runtime": EndpointSpec("SAGEMAKER_RUNTIME", "minimal", "invoke endpoints from notebooks"),
+    "sts": EndpointSpec("STS", "minimal", "role sessions for Studio apps and jobs"),
+    "logs": EndpointSpec("CLOUDWATCH_LOGS", "minimal", "job and app logs"),
+    "kms": EndpointSpec("KMS", "minimal", "the platform's customer-managed key"),
+    "sagemaker-studio": EndpointSpec("SAGEMAKER_STUDIO", "standard", "Studio UI over PrivateLink"),
+    "sagemaker-notebook": EndpointSpec("SAGEMAKER_NOTEBOOK", "standard", "presigned Studio URLs over PrivateLink"),
+    "sagemaker-metrics": EndpointSpec("SAGEMAKER_METRICS", "standard", "Experiments metrics from training code"),
+    "monitoring": EndpointSpec("CLOUDWATCH_MONITORING", "standard", "CloudWatch metrics"),
+    "ecr-api": EndpointSpec("ECR", "standard", "custom images for Studio and jobs"),
+    "ecr-dkr": EndpointSpec("ECR_DOCKER", "standard", "image layer pulls"),
+    "ssm": EndpointSpec("SSM", "standard", "parameters read by lifecycle configs"),
+    "sagemaker-experiments": EndpointSpec("SAGEMAKER_EXPERIMENTS", "full", "managed MLflow tracking servers"),
+    "featurestore-runtime": EndpointSpec("SAGEMAKER_FEATURESTORE_RUNTIME", "full", "Feature Store online reads"),
+    "servicecatalog": EndpointSpec("SERVICE_CATALOG", "full", "SageMaker Projects templates"),
+    "codeartifact-api": EndpointSpec("CODEARTIFACT_API", "full", "pip through CodeArtifact, no internet"),
+    "codeartifact-repositories": EndpointSpec("CODEARTIFACT_REPOSITORIES", "full", "pip package downloads"),
+}
+
+
+def endpoints_for(profile: Profile, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The endpoint names a profile selects, with overrides, in catalog order (stable ids)."""
+    rank = PROFILES.index(profile)
+    chosen = {name for name, spec in ENDPOINT_CATALOG.items() if PROFILES.index(spec.profile) <= rank}
+    chosen = (chosen | set(include)) - set(exclude)
+    return tuple(name for name in ENDPOINT_CATALOG if name in chosen)

@@ -1,0 +1,111 @@
+"""Read one platform YAML file into a validated `PlatformConfig`, or fail with every problem.
+
+Errors are collected, never raised one at a time: a platform team fixing a config wants the
+whole list, one line per problem, each naming the field path and the bad value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from config.checks import cross_field_problems
+from config.schema import PlatformConfig
+
+_MAX_SHOWN = 60
+
+
+class ConfigError(Exception):
+    """Invalid configuration. `problems` holds one line per problem."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        super().__init__("\n".join(f"{source}: {problem}" for problem in problems))
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys silently; a config must not."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def _path(location: tuple[str | int, ...]) -> str:
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(top level)"
+
+
+def _pydantic_problems(error: ValidationError) -> list[str]:
+    items = error.errors(include_url=False)
+    # A list whose items failed also reports "too short ... not 0": noise next to the real cause.
+    failed_below = {item["loc"][:n] for item in items for n in range(len(item["loc"]))}
+    problems = []
+    for item in items:
+        if item["type"] == "too_short" and item["loc"] in failed_below:
+            continue
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif item["type"] == "too_short":
+            message = f"must have at least {item.get('ctx', {}).get('min_length', 1)} item(s)"
+        elif item["type"] == "missing":
+            problems.append(f"{_path(item['loc'])}: is required")
+            continue
+        problems.append(f"{_path(item['loc'])}: {message} (got {_shown(item['input'])})")
+    return problems
+
+
+def parse_config(text: str, source: str = "<config>") -> PlatformConfig:
+    if not text.strip():
+        raise ConfigError(source, ["the file is empty; see config/sample.yaml"])
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(source, [f"not valid YAML: {reason}{where}"]) from None
+    if data is None:  # only comments
+        raise ConfigError(source, ["the file is empty; see config/sample.yaml"])
+    if not isinstance(data, dict):
+        raise ConfigError(source, [f"the top level must be a mapping of keys (got {type(data).__name__})"])
+    try:
+        config = PlatformConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(source, _pydantic_problems(error)) from None
+    problems = cross_field_problems(config)
+    if problems:
+        raise ConfigError(source, [f"{path}: {message} (got {_shown(value)})" for path, message, value in problems])
+    return config
+
+
+def load_config(path: str | Path) -> PlatformConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found"]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(str(path), [f"cannot be read ({error})"]) from None
+    return parse_config(text, str(path))

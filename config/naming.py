@@ -1,0 +1,76 @@
+"""The one naming function: every physical name and construct path the platform derives.
+
+Generated names are preferred; a name is derived here only where AWS requires one (SageMaker
+domain, user profiles, model package groups) or where people and tooling must find it (stack
+names, the key alias). Config validation calls `NAME_RULES` on every derived name so that a too
+long or malformed name fails at synth, not at deploy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+SAGEMAKER_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+
+
+class StackKind(StrEnum):
+    """The stacks of one environment-region. The value is part of the stack name: never rename."""
+
+    NETWORK = "network"
+    DATA = "data"
+
+
+@dataclass(frozen=True)
+class NameRule:
+    max_length: int
+    pattern: str
+    what: str
+
+    def problem(self, name: str) -> str | None:
+        if len(name) > self.max_length:
+            return f"derived {self.what} {name!r} is {len(name)} characters, over the limit of {self.max_length}"
+        if not re.fullmatch(self.pattern, name):
+            return f"derived {self.what} {name!r} does not match {self.pattern}"
+        return None
+
+
+NAME_RULES: dict[str, NameRule] = {
+    "stack": NameRule(128, r"^[A-Za-z][A-Za-z0-9-]*$", "stack name"),
+    "kms_alias": NameRule(256, r"^alias/(?!aws/)[a-zA-Z0-9/_-]+$", "KMS alias"),
+    "domain": NameRule(63, SAGEMAKER_NAME_PATTERN, "SageMaker domain name"),
+    "user_profile": NameRule(63, SAGEMAKER_NAME_PATTERN, "SageMaker user profile name"),
+    "model_package_group": NameRule(63, SAGEMAKER_NAME_PATTERN, "model package group name"),
+}
+
+
+@dataclass(frozen=True)
+class Naming:
+    """Names for one (project, environment). Regions share names: they are regional resources."""
+
+    project: str
+    environment: str
+
+    def stage_id(self, region: str) -> str:
+        return f"{self.environment}-{region}"
+
+    def stack_name(self, kind: StackKind) -> str:
+        return f"{self.project}-{self.environment}-{kind.value}"
+
+    def kms_alias(self) -> str:
+        return f"alias/{self.project}-{self.environment}-data"
+
+    def domain_name(self) -> str:
+        return f"{self.project}-{self.environment}"
+
+    def user_profile_name(self, user: str) -> str:
+        return user
+
+    def model_package_group_name(self, group: str) -> str:
+        return f"{self.project}-{self.environment}-{group}"
+
+    def environment_names(self) -> list[tuple[str, str]]:
+        """(rule key, name) for every name that depends on the environment alone."""
+        stacks = [("stack", self.stack_name(kind)) for kind in StackKind]
+        return [*stacks, ("kms_alias", self.kms_alias()), ("domain", self.domain_name())]

@@ -1,0 +1,188 @@
+"""Typed, frozen configuration of one platform. Field-level rules live here; rules that span
+fields (duplicates, overlaps, references, derived names) live in `config.checks`."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from config.endpoint_catalog import ENDPOINT_CATALOG, Profile, endpoints_for
+from config.naming import SAGEMAKER_NAME_PATTERN
+from config.regions import SUPPORTED_REGIONS
+
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+MIN_VPC_PREFIX, MAX_VPC_PREFIX = 16, 22
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+
+def _require_str(value: Any) -> Any:
+    # YAML turns unquoted 111122223333 into an int and yes/no into booleans: refuse to guess.
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string (quote it in YAML), got {type(value).__name__}")
+    return value
+
+
+def _sagemaker_name(value: str) -> str:
+    if not re.fullmatch(SAGEMAKER_NAME_PATTERN, value):
+        raise ValueError(f"must match the SageMaker name pattern {SAGEMAKER_NAME_PATTERN}")
+    return value
+
+
+def _region(value: str) -> str:
+    if value not in SUPPORTED_REGIONS:
+        raise ValueError("is not a supported AWS region (see config/regions.py)")
+    return value
+
+
+def _account(value: str) -> str:
+    if not re.fullmatch(r"\d{12}", value):
+        raise ValueError("must be exactly 12 digits")
+    return value
+
+
+def _vpc_cidr(value: str) -> str:
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError as error:
+        raise ValueError(f"is not a valid IPv4 network ({error})") from None
+    if network.version != 4 or not any(network.subnet_of(r) for r in PRIVATE_RANGES):  # type: ignore[arg-type]
+        raise ValueError("must be inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)")
+    if not MIN_VPC_PREFIX <= network.prefixlen <= MAX_VPC_PREFIX:
+        raise ValueError(f"must be a /{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX} network")
+    return value
+
+
+def _endpoint_name(value: str) -> str:
+    if value not in ENDPOINT_CATALOG:
+        raise ValueError(f"is not in the endpoint catalog ({', '.join(ENDPOINT_CATALOG)})")
+    return value
+
+
+Str = Annotated[str, BeforeValidator(_require_str)]
+SageMakerName = Annotated[Str, AfterValidator(_sagemaker_name)]
+EndpointName = Annotated[Str, AfterValidator(_endpoint_name)]
+
+
+class EndpointSettings(Frozen):
+    """Which interface endpoints a region gets: a profile, plus per-service overrides."""
+
+    profile: Profile = "standard"
+    include: tuple[EndpointName, ...] = ()
+    exclude: tuple[EndpointName, ...] = ()
+
+    @property
+    def selected(self) -> tuple[str, ...]:
+        return endpoints_for(self.profile, self.include, self.exclude)
+
+
+class RegionConfig(Frozen):
+    name: Annotated[Str, AfterValidator(_region)]
+    vpc_cidr: Annotated[Str, AfterValidator(_vpc_cidr)]
+    az_count: int = Field(default=2, ge=2, le=3, strict=True)
+    endpoints: EndpointSettings | None = Field(default=None, description="overrides the environment's")
+
+
+class EnvironmentConfig(Frozen):
+    name: Annotated[SageMakerName, Field(max_length=16)]
+    account: Annotated[Str, AfterValidator(_account)]
+    retain_stateful: bool = Field(default=True, strict=True)
+    endpoints: EndpointSettings = EndpointSettings()
+    regions: tuple[RegionConfig, ...] = Field(min_length=1)
+
+    def endpoints_in(self, region: RegionConfig) -> tuple[str, ...]:
+        return (region.endpoints or self.endpoints).selected
+
+
+class TeamConfig(Frozen):
+    name: Annotated[SageMakerName, Field(max_length=32)]
+    users: tuple[SageMakerName, ...] = ()
+
+
+class ModelGroupConfig(Frozen):
+    name: SageMakerName
+    team: Str
+    description: Annotated[Str, Field(max_length=1024)] = ""
+
+
+class NetworkSettings(Frozen):
+    flow_log_retention_days: int = Field(default=365, strict=True)
+
+    @field_validator("flow_log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"must be one of the CloudWatch Logs periods {LOG_RETENTION_DAYS}")
+        return value
+
+
+class NoncurrentVersions(Frozen):
+    """What happens to old object versions. Expiring dataset versions breaks lineage: a model's
+    record points at an object version id, so the default keeps them, in a colder class."""
+
+    transition_days: int = Field(default=30, ge=1, strict=True)
+    expiration_days: int | None = Field(default=None, ge=1, strict=True)
+
+    @field_validator("expiration_days")
+    @classmethod
+    def _after_transition(cls, value: int | None, info: Any) -> int | None:
+        transition = info.data.get("transition_days")
+        if value is not None and transition is not None and value <= transition:
+            raise ValueError(f"must be greater than transition_days ({transition})")
+        return value
+
+
+class DataSettings(Frozen):
+    datasets: NoncurrentVersions = NoncurrentVersions()
+    artifacts: NoncurrentVersions = NoncurrentVersions()
+    access_logs_expiration_days: int = Field(default=365, ge=1, strict=True)
+
+
+class PlatformConfig(Frozen):
+    project: Annotated[Str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=20)]
+    environments: tuple[EnvironmentConfig, ...] = Field(min_length=1)
+    teams: tuple[TeamConfig, ...] = Field(min_length=1)
+    model_groups: tuple[ModelGroupConfig, ...] = ()
+    network: NetworkSettings = NetworkSettings()
+    data: DataSettings = DataSettings()
+
+    def team(self, name: str) -> TeamConfig:
+        return next(team for team in self.teams if team.name == name)
+
+    @property
+    def all_users(self) -> tuple[str, ...]:
+        return tuple(user for team in self.teams for user in team.users)
+
+    @property
+    def all_regions(self) -> tuple[str, ...]:
+        return tuple(sorted({region.name for env in self.environments for region in env.regions}))

@@ -1,0 +1,63 @@
+"""A bucket for data that must stay: versioned, KMS-encrypted, private, TLS-only, logged."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from platform_constructs.stateful import Retention
+
+ABORT_INCOMPLETE_UPLOADS = Duration.days(7)
+
+
+class SecureBucket(Construct):
+    """Versioned, SSE-KMS with a bucket key, all public access blocked, TLS 1.2+ enforced, ACLs
+    disabled, server access logs to `access_logs`, and old versions moved to a colder class.
+
+    `noncurrent_expiration` defaults to never: for datasets and artifacts an old object version
+    is what a past experiment read or wrote, and deleting it breaks that experiment's lineage.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        encryption_key: kms.IKey,
+        access_logs: s3.IBucket,
+        retention: Retention,
+        noncurrent_transition: Duration,
+        noncurrent_expiration: Duration | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.bucket = s3.Bucket(
+            self,
+            "Resource",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=encryption_key,
+            bucket_key_enabled=True,
+            versioned=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix=f"{construct_id.lower()}/",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="NoncurrentVersions",
+                    noncurrent_version_transitions=[
+                        s3.NoncurrentVersionTransition(
+                            storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                            transition_after=noncurrent_transition,
+                        )
+                    ],
+                    noncurrent_version_expiration=noncurrent_expiration,
+                    abort_incomplete_multipart_upload_after=ABORT_INCOMPLETE_UPLOADS,
+                )
+            ],
+            removal_policy=retention.removal_policy,
+            auto_delete_objects=retention.auto_delete_objects,
+        )

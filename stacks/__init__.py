@@ -1,0 +1,1 @@
+"""Stacks of one environment-region, and the Stage that composes them."""

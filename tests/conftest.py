@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from config import PlatformConfig, load_config
+from tests.synth import SAMPLE_CONFIG, Synthesized, config_variant, synthesize
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-snapshots", action="store_true", help="rewrite tests/snapshots from this synth")
+
+
+@pytest.fixture(scope="session")
+def sample_config() -> PlatformConfig:
+    return load_config(SAMPLE_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def sample(sample_config: PlatformConfig, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The sample app, synthesized once for the whole session, without policy plugins."""
+    return synthesize(sample_config, tmp_path_factory.mktemp("sample"))
+
+
+def _not_retained(data: dict[str, Any]) -> None:
+    data["environments"][0]["retain_stateful"] = False
+
+
+@pytest.fixture(scope="session")
+def disposable(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The sample with retain_stateful: false, a throwaway environment."""
+    return synthesize(config_variant(_not_retained), tmp_path_factory.mktemp("disposable"))
+
+
+@pytest.fixture(scope="session")
+def update_snapshots(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-snapshots"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Fast, in-process tests first; the CLI subprocess tests last.
+    items.sort(key=lambda item: item.get_closest_marker("cli") is not None)

@@ -1,0 +1,16 @@
+"""The sample's (environment, region) pairs, known at collection time for parametrization."""
+
+from __future__ import annotations
+
+from config import load_config
+from config.naming import Naming
+from config.schema import EnvironmentConfig, RegionConfig
+from tests.synth import SAMPLE_CONFIG
+
+_SAMPLE = load_config(SAMPLE_CONFIG)
+
+SAMPLE_STAGES: dict[str, tuple[EnvironmentConfig, RegionConfig]] = {
+    Naming(_SAMPLE.project, env.name).stage_id(region.name): (env, region)
+    for env in _SAMPLE.environments
+    for region in env.regions
+}

@@ -1,0 +1,258 @@
+"""Every invalid input is rejected with one line that names the field path and the bad value."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from config import ConfigError, load_config, parse_config
+from tests.synth import ROOT, config_variant, sample_data
+
+Change = Callable[[dict[str, Any]], None]
+
+
+def _set(path: str, value: Any) -> Change:
+    """A change that sets a dotted path like 'environments.0.regions.1.vpc_cidr'."""
+
+    def change(data: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node: Any = data
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node[part]
+        node[int(last) if last.isdigit() else last] = value
+
+    return change
+
+
+def _append(path: str, value: Any) -> Change:
+    def change(data: dict[str, Any]) -> None:
+        node: Any = data
+        for part in path.split("."):
+            node = node[int(part)] if part.isdigit() else node[part]
+        node.append(value)
+
+    return change
+
+
+def _duplicate_environment(data: dict[str, Any]) -> None:
+    data["environments"].append(dict(data["environments"][0], account="444455556666"))
+
+
+def _duplicate_region(data: dict[str, Any]) -> None:
+    regions = data["environments"][0]["regions"]
+    regions[1] = dict(regions[0], vpc_cidr="10.99.0.0/16")
+
+
+ENV0 = "environments.0"
+REGION0 = "environments.0.regions.0"
+LONG_GROUP = "g" * 54  # "mlexp-dev-" + 54 = 64 characters, one over the limit
+
+INVALID: dict[str, tuple[Change, str]] = {
+    "unknown region": (
+        _set(f"{REGION0}.name", "us-east-9"),
+        "environments[0].regions[0].name: is not a supported AWS region (see config/regions.py) (got 'us-east-9')",
+    ),
+    "account too short": (
+        _set(f"{ENV0}.account", "12345"),
+        "environments[0].account: must be exactly 12 digits (got '12345')",
+    ),
+    "account with letters": (
+        _set(f"{ENV0}.account", "11112222333a"),
+        "environments[0].account: must be exactly 12 digits (got '11112222333a')",
+    ),
+    "account unquoted": (
+        _set(f"{ENV0}.account", 111122223333),
+        "environments[0].account: must be a string (quote it in YAML), got int (got 111122223333)",
+    ),
+    "cidr not a network": (
+        _set(f"{REGION0}.vpc_cidr", "10.0.0.0/33"),
+        "environments[0].regions[0].vpc_cidr: is not a valid IPv4 network",
+    ),
+    "cidr with host bits": (
+        _set(f"{REGION0}.vpc_cidr", "10.0.0.1/16"),
+        "environments[0].regions[0].vpc_cidr: is not a valid IPv4 network (10.0.0.1/16 has host bits set)",
+    ),
+    "cidr public": (
+        _set(f"{REGION0}.vpc_cidr", "8.8.0.0/16"),
+        "environments[0].regions[0].vpc_cidr: must be inside a private range",
+    ),
+    "cidr too large": (
+        _set(f"{REGION0}.vpc_cidr", "10.0.0.0/15"),
+        "environments[0].regions[0].vpc_cidr: must be a /16 to /22 network (got '10.0.0.0/15')",
+    ),
+    "cidr too small": (
+        _set(f"{REGION0}.vpc_cidr", "10.0.0.0/23"),
+        "environments[0].regions[0].vpc_cidr: must be a /16 to /22 network (got '10.0.0.0/23')",
+    ),
+    "cidr ipv6": (
+        _set(f"{REGION0}.vpc_cidr", "fd00::/48"),
+        "environments[0].regions[0].vpc_cidr: must be inside a private range",
+    ),
+    "overlapping cidrs": (
+        _set("environments.0.regions.1.vpc_cidr", "10.20.128.0/17"),
+        "environments[0].regions[1].vpc_cidr: overlaps environments[0].regions[0].vpc_cidr (10.20.0.0/16) "
+        "in the same environment (got '10.20.128.0/17')",
+    ),
+    "az count": (
+        _set(f"{REGION0}.az_count", 4),
+        "environments[0].regions[0].az_count: Input should be less than or equal to 3 (got 4)",
+    ),
+    "duplicate environment": (
+        _duplicate_environment,
+        "environments[1].name: duplicate environment name, already used at environments[0].name (got 'dev')",
+    ),
+    "duplicate region": (
+        _duplicate_region,
+        "environments[0].regions[1].name: duplicate region in this environment, already used at "
+        "environments[0].regions[0].name (got 'us-east-1')",
+    ),
+    "duplicate team": (
+        _set("teams.1.name", "vision"),
+        "teams[1].name: duplicate team name, already used at teams[0].name (got 'vision')",
+    ),
+    "duplicate user across teams": (
+        _append("teams.1.users", "alice"),
+        "teams[1].users[3]: duplicate user name (user names are unique across the domain), already used at "
+        "teams[0].users[0] (got 'alice')",
+    ),
+    "duplicate model group": (
+        _set("model_groups.1.name", "defect-detector"),
+        "model_groups[1].name: duplicate model group name, already used at model_groups[0].name "
+        "(got 'defect-detector')",
+    ),
+    "team name pattern": (
+        _set("teams.0.name", "vision_team"),
+        "teams[0].name: must match the SageMaker name pattern ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$ (got 'vision_team')",
+    ),
+    "user name pattern": (
+        _set("teams.0.users.0", "al.ice"),
+        "teams[0].users[0]: must match the SageMaker name pattern",
+    ),
+    "model group name pattern": (
+        _set("model_groups.0.name", "-defects"),
+        "model_groups[0].name: must match the SageMaker name pattern",
+    ),
+    "environment name pattern": (
+        _set(f"{ENV0}.name", "dev_1"),
+        "environments[0].name: must match the SageMaker name pattern",
+    ),
+    "derived name too long": (
+        _set("model_groups.0.name", LONG_GROUP),
+        f"model_groups[0].name: derived model package group name 'mlexp-dev-{LONG_GROUP}' is 64 characters, "
+        f"over the limit of 63 (got '{LONG_GROUP}')",
+    ),
+    "model group of unknown team": (
+        _set("model_groups.0.team", "nobody"),
+        "model_groups[0].team: is not a configured team (forecasting, vision) (got 'nobody')",
+    ),
+    "unknown key": (_set("bogus", 1), "bogus: unknown key (got 1)"),
+    "unknown nested key": (
+        _set(f"{REGION0}.vpc", "10.0.0.0/16"),
+        "environments[0].regions[0].vpc: unknown key (got '10.0.0.0/16')",
+    ),
+    "missing key": (lambda data: data.pop("teams"), "teams: is required"),
+    "no regions": (_set(f"{ENV0}.regions", []), "environments[0].regions: must have at least 1 item(s) (got [])"),
+    "unknown endpoint": (
+        _set(f"{ENV0}.endpoints.include", ["sagemaker-foo"]),
+        "environments[0].endpoints.include[0]: is not in the endpoint catalog",
+    ),
+    "unknown endpoint profile": (
+        _set(f"{ENV0}.endpoints.profile", "maximal"),
+        "environments[0].endpoints.profile: Input should be 'minimal', 'standard' or 'full' (got 'maximal')",
+    ),
+    "log retention": (
+        _set("network.flow_log_retention_days", 42),
+        "network.flow_log_retention_days: must be one of the CloudWatch Logs periods",
+    ),
+    "expiration before transition": (
+        _set("data.datasets.expiration_days", 30),
+        "data.datasets.expiration_days: must be greater than transition_days (30) (got 30)",
+    ),
+    "retain as a string": (
+        _set(f"{ENV0}.retain_stateful", "yes"),
+        "environments[0].retain_stateful: Input should be a valid boolean (got 'yes')",
+    ),
+    "project pattern": (_set("project", "ML_Exp"), "project: String should match pattern"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INVALID))
+def test_invalid_config_is_rejected_with_its_message(case: str) -> None:
+    change, expected = INVALID[case]
+    with pytest.raises(ConfigError) as caught:
+        config_variant(change)
+    lines = str(caught.value).splitlines()
+    assert any(line.startswith(f"variant.yaml: {expected}") for line in lines), "\n".join(lines)
+    assert len(lines) == len(caught.value.problems)
+    assert all(line.startswith("variant.yaml: ") for line in lines)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    def three_problems(data: dict[str, Any]) -> None:
+        data["environments"][0]["account"] = "1"
+        data["environments"][0]["regions"][0]["name"] = "mars-1"
+        data["teams"][0]["users"][0] = "bad name"
+
+    with pytest.raises(ConfigError) as caught:
+        config_variant(three_problems)
+    assert [line.split(":")[1].strip() for line in str(caught.value).splitlines()] == [
+        "environments[0].account",
+        "environments[0].regions[0].name",
+        "teams[0].users[0]",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "the file is empty; see config/sample.yaml"),
+        ("  \n# only a comment\n", "the file is empty; see config/sample.yaml"),
+        ("project: [unclosed\n  x: y", "not valid YAML: expected ',' or ']', but got ':' at line 2, column 4"),
+        ("\tproject: x", "not valid YAML: found character '\\t' that cannot start any token at line 1, column 1"),
+        ("- a\n- b\n", "the top level must be a mapping of keys (got list)"),
+        ("just a string", "the top level must be a mapping of keys (got str)"),
+        ("project: a\nproject: b\n", "not valid YAML: duplicate key 'project' at line 2, column 1"),
+    ],
+)
+def test_unreadable_files_are_rejected(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "bad.yaml")
+    assert str(caught.value) == f"bad.yaml: {expected}"
+
+
+def test_missing_file_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"nope\.yaml: file not found$"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_config_is_frozen(sample_config: Any) -> None:
+    with pytest.raises(ValueError, match="frozen"):
+        sample_config.project = "other"
+
+
+def test_sample_round_trips_through_yaml() -> None:
+    assert parse_config(yaml.safe_dump(sample_data())).project == "mlexp"
+
+
+def test_app_exits_non_zero_without_traceback_or_output(tmp_path: Path) -> None:
+    """app.py as the CDK CLI runs it: bad config means exit 1, one line per problem, no files."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("project: mlexp\nenvironments: []\nteams: [{name: a_b}]\n")
+    outdir = tmp_path / "out"
+    env = dict(os.environ, CDK_CONTEXT_JSON=f'{{"config": "{bad}"}}', CDK_OUTDIR=str(outdir))
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"{bad}: environments: must have at least 1 item(s) (got [])",
+        f"{bad}: teams[0].name: must match the SageMaker name pattern ^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,62}}$ (got 'a_b')",
+        f"2 problem(s) in {bad}; nothing was synthesized.",
+    ]
+    assert not outdir.exists() or not any(outdir.iterdir())

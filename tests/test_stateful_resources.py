@@ -1,0 +1,82 @@
+"""Stateful resources keep their logical ids, and are retained or destroyed as configured."""
+
+from __future__ import annotations
+
+import pytest
+
+from stacks.data_stack import LOGICAL_IDS as DATA_IDS
+from stacks.network_stack import LOGICAL_IDS as NETWORK_IDS
+from tests.stages import SAMPLE_STAGES
+from tests.synth import Synthesized, resources
+
+STAGES = sorted(SAMPLE_STAGES)
+
+# The contract, written out: a change here is a replacement in every deployed environment.
+PINNED = {
+    "Data": {
+        "PlatformKey": "AWS::KMS::Key",
+        "AccessLogsBucket": "AWS::S3::Bucket",
+        "DatasetsBucket": "AWS::S3::Bucket",
+        "ArtifactsBucket": "AWS::S3::Bucket",
+    },
+    "Network": {"Vpc": "AWS::EC2::VPC", "FlowLogGroup": "AWS::Logs::LogGroup"},
+}
+STATEFUL_TYPES = {"AWS::KMS::Key", "AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::EC2::VPC"}
+
+
+def test_pinned_ids_are_the_ones_the_stacks_declare() -> None:
+    assert set(DATA_IDS.values()) == set(PINNED["Data"])
+    assert set(NETWORK_IDS.values()) == set(PINNED["Network"])
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stack", sorted(PINNED))
+def test_stateful_logical_ids_are_pinned(sample: Synthesized, stage: str, stack: str) -> None:
+    template = sample.template(stage, stack)
+    for logical_id, resource_type in PINNED[stack].items():
+        assert template["Resources"][logical_id]["Type"] == resource_type
+    # Every stateful resource in the stack is one of the pinned ones: nothing new slips in unpinned.
+    stateful = {lid for lid, r in template["Resources"].items() if r["Type"] in STATEFUL_TYPES}
+    assert stateful == set(PINNED[stack])
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_retained_environment_keeps_everything_stateful(sample: Synthesized, stage: str) -> None:
+    for stack, pinned in PINNED.items():
+        template = sample.template(stage, stack)
+        for logical_id in pinned:
+            resource = template["Resources"][logical_id]
+            if resource["Type"] == "AWS::EC2::VPC":
+                continue  # a VPC holds no data; its protection is the pinned id and termination protection
+            assert resource["DeletionPolicy"] == "Retain", logical_id
+            assert resource["UpdateReplacePolicy"] == "Retain", logical_id
+        assert resources(template, "Custom::S3AutoDeleteObjects") == {}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_retained_environment_stacks_have_termination_protection(sample: Synthesized, stage: str) -> None:
+    for stack in ("Data", "Network"):
+        assert sample.stacks[f"{stage}/{stack}"].termination_protection is True
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_disposable_environment_destroys_and_empties(disposable: Synthesized, stage: str) -> None:
+    template = disposable.template(stage, "Data")
+    for logical_id in PINNED["Data"]:
+        assert template["Resources"][logical_id]["DeletionPolicy"] == "Delete", logical_id
+    assert template["Resources"]["PlatformKey"]["Properties"]["PendingWindowInDays"] == 7
+    emptied = {
+        r["Properties"]["BucketName"]["Ref"] for r in resources(template, "Custom::S3AutoDeleteObjects").values()
+    }
+    assert emptied == {"AccessLogsBucket", "DatasetsBucket", "ArtifactsBucket"}
+    assert disposable.stacks[f"{stage}/Data"].termination_protection is False
+    assert disposable.template(stage, "Network")["Resources"]["FlowLogGroup"]["DeletionPolicy"] == "Delete"
+
+
+def test_stack_names_come_from_the_naming_function(sample: Synthesized) -> None:
+    assert {(name, out.stack_name) for name, out in sample.stacks.items()} == {
+        ("dev-us-east-1/Data", "mlexp-dev-data"),
+        ("dev-us-east-1/Network", "mlexp-dev-network"),
+        ("dev-eu-west-1/Data", "mlexp-dev-data"),
+        ("dev-eu-west-1/Network", "mlexp-dev-network"),
+    }
