@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import sys
 
-import aws_cdk as cdk
-
 from config import ConfigError, load_config
+from stacks.platform_app import new_platform_app
 from stacks.platform_stage import add_platform_stages
 
 DEFAULT_CONFIG = "config/sample.yaml"
 
 
 def main() -> int:
-    # Version reporting off: it adds a metadata resource per stack that carries library versions.
-    app = cdk.App(analytics_reporting=False)
+    app = new_platform_app()
     config_path = app.node.try_get_context("config") or DEFAULT_CONFIG
     try:
         config = load_config(config_path)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import yaml
 
 from config import PlatformConfig, parse_config
+from stacks.platform_app import new_platform_app
 from stacks.platform_stage import PlatformStage, add_platform_stages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +67,7 @@ class Synthesized:
 
 
 def synthesize(config: PlatformConfig, outdir: Path) -> Synthesized:
-    app = cdk.App(context=cdk_context(), analytics_reporting=False, outdir=str(outdir))
+    app = new_platform_app(context=cdk_context(), outdir=str(outdir))
     stages = add_platform_stages(app, config)
     app.synth()
     stacks = {}

@@ -50,6 +50,7 @@ def cli_outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         result = cdk_synth(outdir)
         assert result.returncode == 0, result.stderr
         assert "end-of-life" not in result.stderr, "synthesis ran on an unsupported Node"
+        assert "reserved context key" not in result.stderr
         outs.append(outdir)
     return outs[0], outs[1]
 
