@@ -9,7 +9,8 @@ import ipaddress
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from config.naming import NAME_RULES, Naming
+from config.naming import APP_TYPE_ABBREVIATIONS, DIGEST_LENGTH, NAME_RULES, Naming
+from config.placement import MAX_PROFILES_PER_STACK, RESOURCES_PER_PROFILE, place_users
 from config.schema import PlatformConfig
 
 Problem = tuple[str, str, Any]
@@ -58,6 +59,34 @@ def _derived_names(config: PlatformConfig) -> Iterator[Problem]:
         for g, group in enumerate(config.model_groups):
             if message := NAME_RULES["model_package_group"].problem(naming.model_package_group_name(group.name)):
                 yield f"model_groups[{g}].name", message, group.name
+        digest = "0" * DIGEST_LENGTH  # names are checked for length and shape; the digest has a fixed length
+        for t, team in enumerate(config.teams):
+            for app_type in APP_TYPE_ABBREVIATIONS:
+                name = naming.team_defaults_config_name(team.name, app_type, digest)
+                if message := NAME_RULES["lifecycle_config"].problem(name):
+                    yield f"teams[{t}].name", message, team.name
+        for c, spec in enumerate(config.studio.lifecycle_configs):
+            if message := NAME_RULES["lifecycle_config"].problem(naming.lifecycle_config_name(spec.name, digest)):
+                yield f"studio.lifecycle_configs[{c}].name", message, spec.name
+        last_stack = naming.user_stack_name(config.studio.user_profile_stacks - 1)
+        for rule_key, name in [("stack", last_stack)] + [
+            ("managed_policy", naming.permissions_boundary_name(region.name)) for region in env.regions
+        ]:
+            if message := NAME_RULES[rule_key].problem(name):
+                yield f"environments[{e}].name", message, env.name
+
+
+def _user_stack_capacity(config: PlatformConfig) -> Iterator[Problem]:
+    stacks = config.studio.user_profile_stacks
+    for index, users in place_users(config.all_users, stacks).items():
+        if len(users) > MAX_PROFILES_PER_STACK:
+            yield (
+                "studio.user_profile_stacks",
+                f"user stack {index} would hold {len(users)} profiles ({RESOURCES_PER_PROFILE} resources each), "
+                f"over {MAX_PROFILES_PER_STACK}, 80% of the 500-resource quota; raise it (this moves profiles: "
+                "see README)",
+                stacks,
+            )
 
 
 def cross_field_problems(config: PlatformConfig) -> list[Problem]:
@@ -76,5 +105,10 @@ def cross_field_problems(config: PlatformConfig) -> list[Problem]:
     groups = ((f"model_groups[{g}].name", group.name) for g, group in enumerate(config.model_groups))
     problems += _duplicates(groups, "model group name")
     problems += _unknown_teams(config)
+    lifecycle_names = (
+        (f"studio.lifecycle_configs[{c}].name", spec.name) for c, spec in enumerate(config.studio.lifecycle_configs)
+    )
+    problems += _duplicates(lifecycle_names, "lifecycle config name")
     problems += _derived_names(config)
+    problems += _user_stack_capacity(config)
     return problems

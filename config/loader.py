@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from config.checks import cross_field_problems
-from config.schema import PlatformConfig
+from config.schema import MAX_SCRIPT_BYTES, PlatformConfig
 
 _MAX_SHOWN = 60
 
@@ -76,7 +76,31 @@ def _pydantic_problems(error: ValidationError) -> list[str]:
     return problems
 
 
-def parse_config(text: str, source: str = "<config>") -> PlatformConfig:
+def _load_scripts(config: PlatformConfig, base_dir: Path) -> list[str]:
+    """Read every lifecycle script into its spec, relative to the config file's folder."""
+    problems = []
+    for c, spec in enumerate(config.studio.lifecycle_configs):
+        path = base_dir / spec.script
+        where = f"studio.lifecycle_configs[{c}].script"
+        try:
+            content = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            problems.append(f"{where}: file not found at {path} (got {spec.script!r})")
+            continue
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(f"{where}: cannot be read as UTF-8 text ({error}) (got {spec.script!r})")
+            continue
+        size = len(content.encode("utf-8"))
+        if not content.strip():
+            problems.append(f"{where}: the script is empty (got {spec.script!r})")
+        elif size > MAX_SCRIPT_BYTES:
+            problems.append(f"{where}: the script is {size} bytes, over {MAX_SCRIPT_BYTES} (got {spec.script!r})")
+        else:
+            spec._content = content
+    return problems
+
+
+def parse_config(text: str, source: str = "<config>", base_dir: Path | None = None) -> PlatformConfig:
     if not text.strip():
         raise ConfigError(source, ["the file is empty; see config/sample.yaml"])
     try:
@@ -94,9 +118,10 @@ def parse_config(text: str, source: str = "<config>") -> PlatformConfig:
         config = PlatformConfig.model_validate(data)
     except ValidationError as error:
         raise ConfigError(source, _pydantic_problems(error)) from None
-    problems = cross_field_problems(config)
+    problems = [f"{path}: {message} (got {_shown(value)})" for path, message, value in cross_field_problems(config)]
+    problems += _load_scripts(config, base_dir if base_dir is not None else Path.cwd())
     if problems:
-        raise ConfigError(source, [f"{path}: {message} (got {_shown(value)})" for path, message, value in problems])
+        raise ConfigError(source, problems)
     return config
 
 
@@ -108,4 +133,4 @@ def load_config(path: str | Path) -> PlatformConfig:
         raise ConfigError(str(path), ["file not found"]) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(str(path), [f"cannot be read ({error})"]) from None
-    return parse_config(text, str(path))
+    return parse_config(text, str(path), path.parent)

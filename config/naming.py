@@ -18,8 +18,10 @@ SAGEMAKER_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
 class StackKind(StrEnum):
     """The stacks of one environment-region. The value is part of the stack name: never rename."""
 
+    GUARDRAILS = "guardrails"
     NETWORK = "network"
     DATA = "data"
+    STUDIO = "studio"
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,13 @@ NAME_RULES: dict[str, NameRule] = {
     "domain": NameRule(63, SAGEMAKER_NAME_PATTERN, "SageMaker domain name"),
     "user_profile": NameRule(63, SAGEMAKER_NAME_PATTERN, "SageMaker user profile name"),
     "model_package_group": NameRule(63, SAGEMAKER_NAME_PATTERN, "model package group name"),
+    "lifecycle_config": NameRule(63, SAGEMAKER_NAME_PATTERN, "Studio lifecycle config name"),
+    "managed_policy": NameRule(128, r"^[\w+=,.@-]+$", "IAM managed policy name"),
 }
+# Lifecycle config content is create-only: a short content digest in the name lets a changed
+# script become a new resource instead of a failed replacement under the same name.
+DIGEST_LENGTH = 8
+APP_TYPE_ABBREVIATIONS = {"JupyterLab": "jl", "CodeEditor": "ce"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,23 @@ class Naming:
 
     def stack_name(self, kind: StackKind) -> str:
         return f"{self.project}-{self.environment}-{kind.value}"
+
+    def user_stack_id(self, index: int) -> str:
+        return f"Users{index}"
+
+    def user_stack_name(self, index: int) -> str:
+        return f"{self.project}-{self.environment}-users-{index}"
+
+    def permissions_boundary_name(self, region: str) -> str:
+        """IAM is global: the region keeps each environment-region's boundary apart."""
+        return f"{self.project}-{self.environment}-{region}-boundary"
+
+    def lifecycle_config_name(self, name: str, digest: str) -> str:
+        return f"{self.project}-{self.environment}-{name}-{digest[:DIGEST_LENGTH]}"
+
+    def team_defaults_config_name(self, team: str, app_type: str, digest: str) -> str:
+        abbreviation = APP_TYPE_ABBREVIATIONS[app_type]
+        return f"{self.project}-{self.environment}-{team}-{abbreviation}-{digest[:DIGEST_LENGTH]}"
 
     def kms_alias(self) -> str:
         return f"alias/{self.project}-{self.environment}-data"

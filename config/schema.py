@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any
+from pathlib import PurePosixPath
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
 from config.endpoint_catalog import ENDPOINT_CATALOG, Profile, endpoints_for
 from config.naming import SAGEMAKER_NAME_PATTERN
@@ -168,6 +169,50 @@ class DataSettings(Frozen):
     access_logs_expiration_days: int = Field(default=365, ge=1, strict=True)
 
 
+# SageMaker accepts idle timeouts from 60 minutes to a year.
+MIN_IDLE_MINUTES, MAX_IDLE_MINUTES = 60, 525_600
+# The base64 of a lifecycle script must fit StudioLifecycleConfigContent (16,384 characters).
+MAX_SCRIPT_BYTES = 12_288
+AppType = Literal["JupyterLab", "CodeEditor"]
+
+
+def _relative_script(value: str) -> str:
+    path = PurePosixPath(value)
+    if path.is_absolute() or ".." in path.parts or not value.endswith(".sh"):
+        raise ValueError("must be a relative path to a .sh file inside the repository (no '..')")
+    return value
+
+
+class LifecycleConfigSpec(Frozen):
+    """An optional Studio lifecycle configuration, offered to every user of the app type."""
+
+    name: Annotated[SageMakerName, Field(max_length=24)]
+    app_type: AppType
+    script: Annotated[Str, AfterValidator(_relative_script)] = Field(description="relative to the config file")
+    _content: str | None = PrivateAttr(default=None)
+
+    @property
+    def content(self) -> str:
+        if self._content is None:
+            raise RuntimeError(f"lifecycle config {self.name!r} was not loaded through config.load_config")
+        return self._content
+
+
+class StudioSettings(Frozen):
+    idle_timeout_minutes: int = Field(default=60, ge=MIN_IDLE_MINUTES, le=MAX_IDLE_MINUTES, strict=True)
+    max_idle_timeout_minutes: int = Field(default=240, ge=MIN_IDLE_MINUTES, le=MAX_IDLE_MINUTES, strict=True)
+    user_profile_stacks: int = Field(default=4, ge=1, le=20, strict=True)
+    lifecycle_configs: tuple[LifecycleConfigSpec, ...] = ()
+
+    @field_validator("max_idle_timeout_minutes")
+    @classmethod
+    def _not_below_default(cls, value: int, info: Any) -> int:
+        idle = info.data.get("idle_timeout_minutes")
+        if idle is not None and value < idle:
+            raise ValueError(f"must not be below idle_timeout_minutes ({idle})")
+        return value
+
+
 class PlatformConfig(Frozen):
     project: Annotated[Str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=20)]
     environments: tuple[EnvironmentConfig, ...] = Field(min_length=1)
@@ -175,6 +220,7 @@ class PlatformConfig(Frozen):
     model_groups: tuple[ModelGroupConfig, ...] = ()
     network: NetworkSettings = NetworkSettings()
     data: DataSettings = DataSettings()
+    studio: StudioSettings = StudioSettings()
 
     def team(self, name: str) -> TeamConfig:
         return next(team for team in self.teams if team.name == name)
@@ -182,6 +228,9 @@ class PlatformConfig(Frozen):
     @property
     def all_users(self) -> tuple[str, ...]:
         return tuple(user for team in self.teams for user in team.users)
+
+    def groups_of(self, team: str) -> tuple[ModelGroupConfig, ...]:
+        return tuple(group for group in self.model_groups if group.team == team)
 
     @property
     def all_regions(self) -> tuple[str, ...]:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment, Stage, Tags
+from aws_cdk import App, Environment, Stack, Stage, Tags
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from config.naming import Naming, StackKind
+from config.placement import place_users
 from config.schema import EnvironmentConfig, PlatformConfig, RegionConfig
 from platform_constructs.stateful import Retention
 from stacks.data_stack import DataStack
+from stacks.guardrails_stack import GuardrailsStack
 from stacks.network_stack import NetworkStack
+from stacks.studio_stack import StudioStack
+from stacks.user_profiles_stack import UserProfilesStack
 
 
 class PlatformStage(Stage):
@@ -37,6 +42,13 @@ class PlatformStage(Stage):
                 "termination_protection": environment.retain_stateful,
             }
 
+        boundary_name = naming.permissions_boundary_name(region.name)
+        self.guardrails = GuardrailsStack(
+            self,
+            "Guardrails",
+            boundary_name=boundary_name,
+            **stack_props(StackKind.GUARDRAILS, "permissions boundary of every platform role"),
+        )
         self.data = DataStack(
             self,
             "Data",
@@ -56,11 +68,50 @@ class PlatformStage(Stage):
             retention=retention,
             **stack_props(StackKind.NETWORK, "isolated VPC, service endpoints, flow logs, Studio security group"),
         )
+        self.studio = StudioStack(
+            self,
+            "Studio",
+            config=config,
+            naming=naming,
+            vpc=self.network.vpc,
+            security_group=self.network.studio_security_group,
+            datasets=self.data.datasets,
+            artifacts=self.data.artifacts,
+            key=self.data.key,
+            retention=retention,
+            **stack_props(StackKind.STUDIO, "Studio domain, team roles, lifecycle configs, teardown"),
+        )
+        team_of = {user: team.name for team in config.teams for user in team.users}
+        self.user_stacks = []
+        for index, users in place_users(config.all_users, config.studio.user_profile_stacks).items():
+            self.user_stacks.append(
+                UserProfilesStack(
+                    self,
+                    naming.user_stack_id(index),
+                    studio=self.studio,
+                    members=[(user, team_of[user]) for user in users],
+                    security_group_id=self.network.studio_security_group.security_group_id,
+                    retain=environment.retain_stateful,
+                    stack_name=naming.user_stack_name(index),
+                    description=f"{where}: Studio user profiles, share {index} of {config.studio.user_profile_stacks}",
+                    termination_protection=environment.retain_stateful,
+                )
+            )
+
+        for stack in [self.data, self.network, self.studio, *self.user_stacks]:
+            stack.add_dependency(self.guardrails)
+            _apply_boundary(stack, boundary_name)
 
         # Stable values only: a tag that changes per commit would replace the Studio domain.
         Tags.of(self).add("Project", config.project)
         Tags.of(self).add("Environment", environment.name)
         Tags.of(self).add("Team", "platform")
+
+
+def _apply_boundary(stack: Stack, boundary_name: str) -> None:
+    """Every role in the stack, CDK's own provider roles included, gets the platform boundary."""
+    boundary = iam.ManagedPolicy.from_managed_policy_name(stack, "PermissionsBoundary", boundary_name)
+    iam.PermissionsBoundary.of(stack).apply(boundary)
 
 
 def add_platform_stages(app: App, config: PlatformConfig) -> list[PlatformStage]:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from config import PlatformConfig, load_config
+from tests.aws import moto_server
 from tests.synth import SAMPLE_CONFIG, Synthesized, config_variant, synthesize
 
 
@@ -31,6 +33,12 @@ def _not_retained(data: dict[str, Any]) -> None:
 def disposable(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     """The sample with retain_stateful: false, a throwaway environment."""
     return synthesize(config_variant(_not_retained), tmp_path_factory.mktemp("disposable"))
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """One moto server for the session, on 127.0.0.1 and a free port."""
+    yield from moto_server()
 
 
 @pytest.fixture(scope="session")

@@ -41,7 +41,7 @@ def config_variant(change: Callable[[dict[str, Any]], None]) -> PlatformConfig:
     """The sample config with `change` applied to its parsed YAML, validated like any config."""
     data = copy.deepcopy(sample_data())
     change(data)
-    return parse_config(yaml.safe_dump(data), "variant.yaml")
+    return parse_config(yaml.safe_dump(data), "variant.yaml", SAMPLE_CONFIG.parent)
 
 
 @dataclass(frozen=True)

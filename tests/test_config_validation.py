@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from config import ConfigError, load_config, parse_config
-from tests.synth import ROOT, config_variant, sample_data
+from tests.synth import ROOT, SAMPLE_CONFIG, config_variant, sample_data
 
 Change = Callable[[dict[str, Any]], None]
 
@@ -48,6 +48,17 @@ def _duplicate_environment(data: dict[str, Any]) -> None:
 def _duplicate_region(data: dict[str, Any]) -> None:
     regions = data["environments"][0]["regions"]
     regions[1] = dict(regions[0], vpc_cidr="10.99.0.0/16")
+
+
+def _long_team_and_environment(data: dict[str, Any]) -> None:
+    data["environments"][0]["name"] = "e" * 16
+    data["teams"][1]["name"] = "t" * 32
+    data["model_groups"][1]["team"] = "t" * 32
+
+
+def _too_many_users(data: dict[str, Any]) -> None:
+    data["studio"]["user_profile_stacks"] = 1
+    data["teams"][0]["users"] = [f"user{i}" for i in range(198)]  # + the 3 of the other team = 201
 
 
 ENV0 = "environments.0"
@@ -180,6 +191,53 @@ INVALID: dict[str, tuple[Change, str]] = {
         "environments[0].retain_stateful: Input should be a valid boolean (got 'yes')",
     ),
     "project pattern": (_set("project", "ML_Exp"), "project: String should match pattern"),
+    "idle timeout too short": (
+        _set("studio.idle_timeout_minutes", 30),
+        "studio.idle_timeout_minutes: Input should be greater than or equal to 60 (got 30)",
+    ),
+    "idle timeout too long": (
+        _set("studio.idle_timeout_minutes", 525601),
+        "studio.idle_timeout_minutes: Input should be less than or equal to 525600 (got 525601)",
+    ),
+    "max idle below default": (
+        _set("studio.max_idle_timeout_minutes", 59),
+        "studio.max_idle_timeout_minutes: Input should be greater than or equal to 60 (got 59)",
+    ),
+    "max idle below idle": (
+        lambda data: data["studio"].update(idle_timeout_minutes=120, max_idle_timeout_minutes=90),
+        "studio.max_idle_timeout_minutes: must not be below idle_timeout_minutes (120) (got 90)",
+    ),
+    "lifecycle script missing": (
+        _set("studio.lifecycle_configs.0.script", "lifecycle/nope.sh"),
+        f"studio.lifecycle_configs[0].script: file not found at {SAMPLE_CONFIG.parent}/lifecycle/nope.sh "
+        "(got 'lifecycle/nope.sh')",
+    ),
+    "lifecycle script outside repo": (
+        _set("studio.lifecycle_configs.0.script", "../../etc/passwd.sh"),
+        "studio.lifecycle_configs[0].script: must be a relative path to a .sh file inside the repository",
+    ),
+    "lifecycle app type": (
+        _set("studio.lifecycle_configs.0.app_type", "JupyterServer"),
+        "studio.lifecycle_configs[0].app_type: Input should be 'JupyterLab' or 'CodeEditor' (got 'JupyterServer')",
+    ),
+    "duplicate lifecycle config": (
+        _append(
+            "studio.lifecycle_configs",
+            {"name": "lab-extensions", "app_type": "CodeEditor", "script": "lifecycle/jupyterlab-extensions.sh"},
+        ),
+        "studio.lifecycle_configs[1].name: duplicate lifecycle config name, already used at "
+        "studio.lifecycle_configs[0].name (got 'lab-extensions')",
+    ),
+    "team name makes lifecycle name too long": (
+        _long_team_and_environment,
+        f"teams[1].name: derived Studio lifecycle config name 'mlexp-{'e' * 16}-{'t' * 32}-jl-00000000' is 67 "
+        f"characters, over the limit of 63 (got '{'t' * 32}')",
+    ),
+    "too many users for the user stacks": (
+        _too_many_users,
+        "studio.user_profile_stacks: user stack 0 would hold 201 profiles (2 resources each), over 200, 80% of "
+        "the 500-resource quota; raise it (this moves profiles: see README) (got 1)",
+    ),
 }
 
 
@@ -192,6 +250,14 @@ def test_invalid_config_is_rejected_with_its_message(case: str) -> None:
     assert any(line.startswith(f"variant.yaml: {expected}") for line in lines), "\n".join(lines)
     assert len(lines) == len(caught.value.problems)
     assert all(line.startswith("variant.yaml: ") for line in lines)
+
+
+def test_a_full_user_stack_is_accepted() -> None:
+    def exactly_full(data: dict[str, Any]) -> None:
+        data["studio"]["user_profile_stacks"] = 1
+        data["teams"][0]["users"] = [f"user{i}" for i in range(197)]
+
+    assert len(config_variant(exactly_full).all_users) == 200
 
 
 def test_every_problem_is_reported_at_once() -> None:
@@ -238,7 +304,7 @@ def test_config_is_frozen(sample_config: Any) -> None:
 
 
 def test_sample_round_trips_through_yaml() -> None:
-    assert parse_config(yaml.safe_dump(sample_data())).project == "mlexp"
+    assert parse_config(yaml.safe_dump(sample_data()), base_dir=SAMPLE_CONFIG.parent).project == "mlexp"
 
 
 def test_app_exits_non_zero_without_traceback_or_output(tmp_path: Path) -> None:

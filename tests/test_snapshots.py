@@ -18,7 +18,8 @@ from tests.synth import Synthesized
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
-STACKS = [f"{stage}/{stack}" for stage in sorted(SAMPLE_STAGES) for stack in ("Data", "Network")]
+STACK_IDS = ("Guardrails", "Data", "Network", "Studio", "Users0", "Users1", "Users2", "Users3")
+STACKS = [f"{stage}/{stack}" for stage in sorted(SAMPLE_STAGES) for stack in STACK_IDS]
 
 
 def normalize(template: dict[str, Any]) -> str:

@@ -6,6 +6,7 @@ import pytest
 
 from stacks.data_stack import LOGICAL_IDS as DATA_IDS
 from stacks.network_stack import LOGICAL_IDS as NETWORK_IDS
+from stacks.studio_stack import LOGICAL_IDS as STUDIO_IDS
 from tests.stages import SAMPLE_STAGES
 from tests.synth import Synthesized, resources
 
@@ -20,13 +21,27 @@ PINNED = {
         "ArtifactsBucket": "AWS::S3::Bucket",
     },
     "Network": {"Vpc": "AWS::EC2::VPC", "FlowLogGroup": "AWS::Logs::LogGroup"},
+    "Studio": {"StudioDomain": "AWS::SageMaker::Domain", "TeardownLogGroup": "AWS::Logs::LogGroup"},
 }
-STATEFUL_TYPES = {"AWS::KMS::Key", "AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::EC2::VPC"}
+STATEFUL_TYPES = {"AWS::KMS::Key", "AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::EC2::VPC", "AWS::SageMaker::Domain"}
 
 
 def test_pinned_ids_are_the_ones_the_stacks_declare() -> None:
     assert set(DATA_IDS.values()) == set(PINNED["Data"])
     assert set(NETWORK_IDS.values()) == set(PINNED["Network"])
+    assert set(STUDIO_IDS.values()) == set(PINNED["Studio"])
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_user_profile_ids_are_pinned_to_the_user_name(sample: Synthesized, stage: str) -> None:
+    from platform_constructs.studio_user_profile import profile_logical_id
+
+    found = {}
+    for name, stack in sample.stacks.items():
+        if name.startswith(f"{stage}/Users"):
+            for logical_id, profile in resources(stack.template, "AWS::SageMaker::UserProfile").items():
+                found[profile["Properties"]["UserProfileName"]] = logical_id
+    assert found == {user: profile_logical_id(user) for user in sample.config.all_users}
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -55,8 +70,10 @@ def test_retained_environment_keeps_everything_stateful(sample: Synthesized, sta
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_retained_environment_stacks_have_termination_protection(sample: Synthesized, stage: str) -> None:
-    for stack in ("Data", "Network"):
-        assert sample.stacks[f"{stage}/{stack}"].termination_protection is True
+    stacks = [name for name in sample.stacks if name.startswith(f"{stage}/")]
+    assert len(stacks) == 8
+    for stack in stacks:
+        assert sample.stacks[stack].termination_protection is True
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -74,9 +91,13 @@ def test_disposable_environment_destroys_and_empties(disposable: Synthesized, st
 
 
 def test_stack_names_come_from_the_naming_function(sample: Synthesized) -> None:
+    kinds = {
+        "Guardrails": "guardrails",
+        "Data": "data",
+        "Network": "network",
+        "Studio": "studio",
+        **{f"Users{i}": f"users-{i}" for i in range(4)},
+    }
     assert {(name, out.stack_name) for name, out in sample.stacks.items()} == {
-        ("dev-us-east-1/Data", "mlexp-dev-data"),
-        ("dev-us-east-1/Network", "mlexp-dev-network"),
-        ("dev-eu-west-1/Data", "mlexp-dev-data"),
-        ("dev-eu-west-1/Network", "mlexp-dev-network"),
+        (f"{stage}/{stack_id}", f"mlexp-dev-{kind}") for stage in STAGES for stack_id, kind in kinds.items()
     }

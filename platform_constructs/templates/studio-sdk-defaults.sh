@@ -1,0 +1,31 @@
+#!/bin/bash
+# Platform default lifecycle config of team ${team} (generated from
+# platform_constructs/templates/studio-sdk-defaults.sh). Writes the SageMaker Python SDK's user config so
+# that sessions, jobs, pipelines and experiments default to the team's prefix of the retained
+# artifacts bucket, the platform KMS key and the platform's subnets and security group.
+set -euo pipefail
+config_dir="$${HOME:-/home/sagemaker-user}/.config/sagemaker"
+mkdir -p "$$config_dir"
+cat > "$$config_dir/config.yaml" <<'YAML'
+SchemaVersion: '1.0'
+SageMaker:
+  PythonSDK:
+    Modules:
+      Session:
+        DefaultS3Bucket: ${artifacts_bucket}
+        DefaultS3ObjectKeyPrefix: ${team}
+  TrainingJob:
+    OutputDataConfig: {KmsKeyId: ${key_arn}}
+    ResourceConfig: {VolumeKmsKeyId: ${key_arn}}
+    VpcConfig: {SecurityGroupIds: [${security_group}], Subnets: [${subnets}]}
+  ProcessingJob:
+    ProcessingOutputConfig: {KmsKeyId: ${key_arn}}
+    ProcessingResources: {ClusterConfig: {VolumeKmsKeyId: ${key_arn}}}
+    NetworkConfig: {VpcConfig: {SecurityGroupIds: [${security_group}], Subnets: [${subnets}]}}
+  TransformJob:
+    TransformOutput: {KmsKeyId: ${key_arn}}
+    TransformResources: {VolumeKmsKeyId: ${key_arn}}
+  Model:
+    VpcConfig: {SecurityGroupIds: [${security_group}], Subnets: [${subnets}]}
+YAML
+echo "lifecycle: SageMaker SDK defaults written to $$config_dir/config.yaml for team ${team}"

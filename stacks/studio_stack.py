@@ -1,0 +1,141 @@
+"""Studio of one environment-region: the domain, team roles and defaults, lifecycle configs, teardown."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack, Tags
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from config.naming import Naming
+from config.schema import PlatformConfig
+from platform_constructs.stateful import Retention, pin_logical_id
+from platform_constructs.studio_domain import StudioDomain
+from platform_constructs.studio_lifecycle_config import StudioLifecycleConfig, content_digest
+from platform_constructs.studio_teardown import StudioTeardown, StudioTeardownProvider
+from platform_constructs.team_execution_role import TeamExecutionRole
+from platform_constructs.team_studio_defaults import TeamStudioDefaults
+
+LOGICAL_IDS = {"domain": "StudioDomain", "teardown_logs": "TeardownLogGroup"}
+
+
+class StudioStack(Stack):
+    """The domain is stateful (home file system, create-only network and key): its logical id is
+    pinned and it is retained in retained environments. User profiles live in their own stacks."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: PlatformConfig,
+        naming: Naming,
+        vpc: ec2.IVpc,
+        security_group: ec2.ISecurityGroup,
+        datasets: s3.IBucket,
+        artifacts: s3.IBucket,
+        key: kms.IKey,
+        retention: Retention,
+        **stack_props: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **stack_props)
+        settings = config.studio
+        subnets = vpc.isolated_subnets
+        self.default_role = iam.Role(
+            self,
+            "DefaultExecutionRole",
+            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            description="Studio domain default: no data access; every user profile runs as its team's role",
+        )
+        self.optional_configs = [
+            StudioLifecycleConfig(
+                self,
+                f"Lifecycle-{spec.name}",
+                name=naming.lifecycle_config_name(spec.name, content_digest(spec.content)),
+                app_type=spec.app_type,
+                script=spec.content,
+            )
+            for spec in settings.lifecycle_configs
+        ]
+        self.domain = StudioDomain(
+            self,
+            "Domain",
+            domain_name=naming.domain_name(),
+            vpc=vpc,
+            subnets=subnets,
+            security_group=security_group,
+            key=key,
+            default_role=self.default_role,
+            idle_timeout_minutes=settings.idle_timeout_minutes,
+            max_idle_timeout_minutes=settings.max_idle_timeout_minutes,
+            lifecycle_configs=self.optional_configs,
+            retention=retention,
+        )
+        pin_logical_id(self.domain.resource, LOGICAL_IDS["domain"])
+
+        teardown = StudioTeardownProvider(
+            self, "Teardown", domain_id=self.domain.domain_id, key=key, retention=retention
+        )
+        self.teardown_token = teardown.service_token
+        pin_logical_id(teardown.log_group, LOGICAL_IDS["teardown_logs"])
+        domain_teardown = StudioTeardown(
+            self,
+            "DomainTeardown",
+            service_token=self.teardown_token,
+            domain_id=self.domain.domain_id,
+            user_profile_name=None,
+            retain=retention.retain,
+        )
+        domain_teardown.node.add_dependency(self.domain.resource)
+
+        self.team_roles: dict[str, iam.IRole] = {}
+        self.team_defaults: dict[str, dict[str, str]] = {}
+        for team in config.teams:
+            role = TeamExecutionRole(
+                self,
+                f"Team-{team.name}",
+                team=team.name,
+                datasets=datasets,
+                artifacts=artifacts,
+                key=key,
+                subnets=subnets,
+                security_group=security_group,
+                domain_id=self.domain.domain_id,
+                model_package_group_names=tuple(
+                    naming.model_package_group_name(group.name) for group in config.groups_of(team.name)
+                ),
+            )
+            defaults = TeamStudioDefaults(
+                self,
+                f"TeamDefaults-{team.name}",
+                team=team.name,
+                artifacts=artifacts,
+                key=key,
+                subnets=subnets,
+                security_group=security_group,
+                name_for=partial(naming.team_defaults_config_name, team.name),
+            )
+            Tags.of(role).add("Team", team.name)
+            Tags.of(defaults).add("Team", team.name)
+            self.team_roles[team.name] = role.role
+            self.team_defaults[team.name] = {app: config_.arn for app, config_ in defaults.configs.items()}
+            CfnOutput(
+                self,
+                f"ExecutionRoleArn-{team.name}",
+                value=role.role.role_arn,
+                description=f"Execution role of team {team.name}",
+            )
+
+        CfnOutput(self, "DomainId", value=self.domain.domain_id)
+        CfnOutput(self, "DomainArn", value=self.domain.domain_arn)
+
+    def optional_config_arns(self) -> dict[str, list[str]]:
+        arns: dict[str, list[str]] = {}
+        for config_ in self.optional_configs:
+            arns.setdefault(config_.app_type, []).append(config_.arn)
+        return arns
