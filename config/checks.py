@@ -59,6 +59,10 @@ def _derived_names(config: PlatformConfig) -> Iterator[Problem]:
         for g, group in enumerate(config.model_groups):
             if message := NAME_RULES["model_package_group"].problem(naming.model_package_group_name(group.name)):
                 yield f"model_groups[{g}].name", message, group.name
+        for t, team in enumerate(config.teams):
+            for x, experiment in enumerate(team.experiments):
+                if message := NAME_RULES["experiment"].problem(naming.experiment_name(team.name, experiment.name)):
+                    yield f"teams[{t}].experiments[{x}].name", message, experiment.name
         digest = "0" * DIGEST_LENGTH  # names are checked for length and shape; the digest has a fixed length
         for t, team in enumerate(config.teams):
             for app_type in APP_TYPE_ABBREVIATIONS:
@@ -109,6 +113,17 @@ def cross_field_problems(config: PlatformConfig) -> list[Problem]:
         (f"studio.lifecycle_configs[{c}].name", spec.name) for c, spec in enumerate(config.studio.lifecycle_configs)
     )
     problems += _duplicates(lifecycle_names, "lifecycle config name")
+    for t, team in enumerate(config.teams):
+        experiments = ((f"teams[{t}].experiments[{x}].name", e.name) for x, e in enumerate(team.experiments))
+        problems += _duplicates(experiments, "experiment name in this team")
+    if config.model_groups and not config.registry.approvers:
+        problems.append(
+            (
+                "registry.approvers",
+                "at least one approver is required when model_groups exist: nobody could approve a model otherwise",
+                [],
+            )
+        )
     problems += _derived_names(config)
     problems += _user_stack_capacity(config)
     return problems

@@ -47,5 +47,9 @@ def endpoints_for(profile: Profile, include: tuple[str, ...] = (), exclude: tupl
     """The endpoint names a profile selects, with overrides, in catalog order (stable ids)."""
     rank = PROFILES.index(profile)
     chosen = {name for name, spec in ENDPOINT_CATALOG.items() if PROFILES.index(spec.profile) <= rank}
-    chosen = (chosen | set(include)) - set(exclude)
-    return tuple(name for name in ENDPOINT_CATALOG if name in chosen)
+    return endpoints_for_names(tuple((chosen | set(include)) - set(exclude)))
+
+
+def endpoints_for_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The given catalog names in catalog order (stable construct ids)."""
+    return tuple(name for name in ENDPOINT_CATALOG if name in set(names))

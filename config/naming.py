@@ -21,7 +21,9 @@ class StackKind(StrEnum):
     GUARDRAILS = "guardrails"
     NETWORK = "network"
     DATA = "data"
+    REGISTRY = "registry"
     STUDIO = "studio"
+    PIPELINES = "pipelines"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ NAME_RULES: dict[str, NameRule] = {
     "user_profile": NameRule(63, SAGEMAKER_NAME_PATTERN, "SageMaker user profile name"),
     "model_package_group": NameRule(63, SAGEMAKER_NAME_PATTERN, "model package group name"),
     "lifecycle_config": NameRule(63, SAGEMAKER_NAME_PATTERN, "Studio lifecycle config name"),
+    "experiment": NameRule(120, r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$", "experiment name"),
+    "pipeline": NameRule(256, r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", "pipeline name"),
     "managed_policy": NameRule(128, r"^[\w+=,.@-]+$", "IAM managed policy name"),
 }
 # Lifecycle config content is create-only: a short content digest in the name lets a changed
@@ -94,6 +98,19 @@ class Naming:
 
     def model_package_group_name(self, group: str) -> str:
         return f"{self.project}-{self.environment}-{group}"
+
+    def experiment_name(self, team: str, experiment: str) -> str:
+        return f"{self.project}-{self.environment}-{team}-{experiment}"
+
+    def reference_pipeline_name(self, team: str) -> str:
+        return f"{self.project}-{self.environment}-{team}-reference"
+
+    def team_pipeline_prefix(self, team: str) -> str:
+        """Every pipeline a team may create, update or start begins with this."""
+        return f"{self.project}-{self.environment}-{team}-"
+
+    def mlflow_server_name(self) -> str:
+        return f"{self.project}-{self.environment}-mlflow"
 
     def environment_names(self) -> list[tuple[str, str]]:
         """(rule key, name) for every name that depends on the environment alone."""

@@ -125,15 +125,84 @@ class EnvironmentConfig(Frozen):
         return (region.endpoints or self.endpoints).selected
 
 
+class ExperimentConfig(Frozen):
+    """A long-lived experiment of a team; runs (trials) are created by the people who experiment."""
+
+    name: Annotated[SageMakerName, Field(max_length=60)]
+    description: Annotated[Str, Field(max_length=3072)] = ""
+
+
 class TeamConfig(Frozen):
     name: Annotated[SageMakerName, Field(max_length=32)]
     users: tuple[SageMakerName, ...] = ()
+    experiments: tuple[ExperimentConfig, ...] = ()
+
+
+Account = Annotated[Str, AfterValidator(_account)]
 
 
 class ModelGroupConfig(Frozen):
     name: SageMakerName
     team: Str
-    description: Annotated[Str, Field(max_length=1024)] = ""
+    description: Annotated[Str, Field(max_length=1024)] = Field(default="", description="create-only")
+    consumer_accounts: tuple[Account, ...] = Field(default=(), description="accounts that may read it")
+
+
+def _principal_arn(value: str) -> str:
+    if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+", value):
+        raise ValueError("must be an IAM role or user ARN (arn:aws:iam::<12 digits>:role/<name>)")
+    return value
+
+
+def _email(value: str) -> str:
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", value):
+        raise ValueError("must be an e-mail address")
+    return value
+
+
+class RegistrySettings(Frozen):
+    """Who approves models (nobody who builds them), and who hears about approvals."""
+
+    approvers: tuple[Annotated[Str, AfterValidator(_principal_arn)], ...] = ()
+    notification_emails: tuple[Annotated[Str, AfterValidator(_email)], ...] = ()
+
+
+class MlflowSettings(Frozen):
+    """An optional managed MLflow tracking server per environment-region."""
+
+    enabled: bool = Field(default=False, strict=True)
+    size: Literal["Small", "Medium", "Large"] = "Small"
+    weekly_maintenance_window: Annotated[
+        Str, Field(pattern=r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):([0-5]\d)$")
+    ] = "Sun:03:00"
+    automatic_model_registration: bool = Field(default=False, strict=True)
+    version: Annotated[Str, Field(pattern=r"^\d+(\.\d+)+$")] | None = None
+
+
+def _image_template(value: str) -> str:
+    probe = value.replace("{account}", "111122223333").replace("{region}", "us-east-1")
+    if "{" in probe or "}" in probe:
+        raise ValueError("may use only the placeholders {account} and {region}")
+    if not re.fullmatch(
+        r"\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})", probe
+    ):
+        raise ValueError("must be an ECR image URI (<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag> or @sha256:)")
+    return value
+
+
+InstanceType = Annotated[Str, Field(pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$")]
+
+
+class ReferencePipelineSettings(Frozen):
+    """The reference SageMaker Pipeline every team gets: preprocess, train, evaluate, register."""
+
+    enabled: bool = Field(default=True, strict=True)
+    image: Annotated[Str, AfterValidator(_image_template)] = (
+        "{account}.dkr.ecr.{region}.amazonaws.com/mlexp-sklearn:1.4-2"
+    )
+    processing_instance_type: InstanceType = "ml.m5.xlarge"
+    training_instance_type: InstanceType = "ml.m5.xlarge"
+    accuracy_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
 
 
 class NetworkSettings(Frozen):
@@ -221,6 +290,9 @@ class PlatformConfig(Frozen):
     network: NetworkSettings = NetworkSettings()
     data: DataSettings = DataSettings()
     studio: StudioSettings = StudioSettings()
+    registry: RegistrySettings = RegistrySettings()
+    mlflow: MlflowSettings = MlflowSettings()
+    reference_pipeline: ReferencePipelineSettings = ReferencePipelineSettings()
 
     def team(self, name: str) -> TeamConfig:
         return next(team for team in self.teams if team.name == name)

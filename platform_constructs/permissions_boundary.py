@@ -13,6 +13,7 @@ from constructs import Construct
 # What platform roles (team execution roles, flow logs, custom-resource handlers) may use.
 ALLOWED_ACTIONS = [
     "sagemaker:*",
+    "sagemaker-mlflow:*",
     "s3:*",
     "kms:Decrypt",
     "kms:Encrypt",

@@ -14,7 +14,9 @@ class PlatformKey(Construct):
     """A rotating symmetric key with an alias, usable by CloudWatch Logs in this account-region.
 
     The key policy keeps CDK's default (the account administers the key through IAM) and adds one
-    statement so that log groups of this account and region (flow logs, job logs) can use it.
+    statement so that log groups of this account and region (flow logs, handler logs) can use it.
+    Constructs that deliver through it add their own grants (an encrypted SNS topic as an
+    EventBridge target lets events.amazonaws.com use the key).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, alias: str, retention: Retention) -> None:

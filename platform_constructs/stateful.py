@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 
 from aws_cdk import CfnElement, Duration, RemovalPolicy
@@ -42,3 +44,10 @@ def pin_logical_id(construct: Construct, logical_id: str) -> None:
     if not isinstance(resource, CfnElement):
         raise TypeError(f"{construct.node.path} has no CloudFormation resource to pin")
     resource.override_logical_id(logical_id)
+
+
+def named_logical_id(prefix: str, name: str) -> str:
+    """A logical id for one of many named resources (profiles, groups, experiments): readable,
+    unique even for names that differ only in punctuation, and independent of the construct tree."""
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8].upper()
+    return f"{prefix}{re.sub(r'[^A-Za-z0-9]', '', name)}{digest}"

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
-
 from aws_cdk import Tags
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from platform_constructs.stateful import pin_logical_id
+from platform_constructs.stateful import named_logical_id, pin_logical_id
 from platform_constructs.studio_teardown import StudioTeardown
 
 
 def profile_logical_id(user: str) -> str:
-    """Stable and unique: user names are unique, and differ in more than their letters and digits."""
-    return f"Profile{re.sub(r'[^A-Za-z0-9]', '', user)}{hashlib.sha256(user.encode()).hexdigest()[:8].upper()}"
+    return named_logical_id("Profile", user)
 
 
 class StudioUserProfile(Construct):

@@ -35,6 +35,7 @@ class TeamExecutionRole(Construct):
       and outputs (denied otherwise through the sagemaker:Vpc* and *KmsKey condition keys);
     - Experiments; the team's own model package groups: register, never approve;
     - its Studio apps and spaces in this domain; logs and metrics; image pulls from this account;
+    - pipelines whose names start with the team's prefix; the MLflow tracking server, if any;
     - pass only itself, to SageMaker.
     The permissions boundary is applied to every role of the stage by the Stage.
     """
@@ -52,6 +53,8 @@ class TeamExecutionRole(Construct):
         security_group: ec2.ISecurityGroup,
         domain_id: str,
         model_package_group_names: tuple[str, ...],
+        pipeline_prefix: str,
+        mlflow_server_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.team = team
@@ -229,6 +232,40 @@ class TeamExecutionRole(Construct):
                 conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             ),
         ]
+        statements.append(
+            iam.PolicyStatement(
+                sid="RunTeamPipelines",
+                actions=[
+                    "sagemaker:CreatePipeline",
+                    "sagemaker:UpdatePipeline",
+                    "sagemaker:DescribePipeline",
+                    "sagemaker:StartPipelineExecution",
+                    "sagemaker:StopPipelineExecution",
+                    "sagemaker:RetryPipelineExecution",
+                    "sagemaker:DescribePipelineExecution",
+                    "sagemaker:DescribePipelineDefinitionForExecution",
+                    "sagemaker:ListPipelineExecutionSteps",
+                    "sagemaker:AddTags",
+                    "sagemaker:ListTags",
+                ],
+                resources=[
+                    arn(service="sagemaker", resource="pipeline", resource_name=f"{pipeline_prefix}*"),
+                    arn(service="sagemaker", resource="pipeline", resource_name=f"{pipeline_prefix}*/execution/*"),
+                ],
+            )
+        )
+        if mlflow_server_arn:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="UseTheMlflowTrackingServer",
+                    actions=[
+                        "sagemaker-mlflow:*",
+                        "sagemaker:DescribeMlflowTrackingServer",
+                        "sagemaker:CreatePresignedMlflowTrackingServerUrl",
+                    ],
+                    resources=[mlflow_server_arn],
+                )
+            )
         statements += self._registry_statements(model_package_group_names)
         for statement in statements:
             self.role.add_to_principal_policy(statement)

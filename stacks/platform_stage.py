@@ -6,6 +6,7 @@ from aws_cdk import App, Environment, Stack, Stage, Tags
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from config.endpoint_catalog import endpoints_for_names
 from config.naming import Naming, StackKind
 from config.placement import place_users
 from config.schema import EnvironmentConfig, PlatformConfig, RegionConfig
@@ -13,6 +14,8 @@ from platform_constructs.stateful import Retention
 from stacks.data_stack import DataStack
 from stacks.guardrails_stack import GuardrailsStack
 from stacks.network_stack import NetworkStack
+from stacks.pipelines_stack import PipelinesStack
+from stacks.registry_stack import RegistryStack
 from stacks.studio_stack import StudioStack
 from stacks.user_profiles_stack import UserProfilesStack
 
@@ -62,11 +65,21 @@ class PlatformStage(Stage):
             "Network",
             vpc_cidr=region.vpc_cidr,
             az_count=region.az_count,
-            endpoint_names=environment.endpoints_in(region),
+            endpoint_names=_endpoint_names(config, environment, region),
             flow_log_key=self.data.key,
             flow_log_retention_days=config.network.flow_log_retention_days,
             retention=retention,
             **stack_props(StackKind.NETWORK, "isolated VPC, service endpoints, flow logs, Studio security group"),
+        )
+        self.registry = RegistryStack(
+            self,
+            "Registry",
+            config=config,
+            naming=naming,
+            artifacts=self.data.artifacts,
+            key=self.data.key,
+            retention=retention,
+            **stack_props(StackKind.REGISTRY, "model package groups, experiments, MLflow tracking server"),
         )
         self.studio = StudioStack(
             self,
@@ -79,6 +92,7 @@ class PlatformStage(Stage):
             artifacts=self.data.artifacts,
             key=self.data.key,
             retention=retention,
+            mlflow_server_arn=self.registry.mlflow.server_arn if self.registry.mlflow else None,
             **stack_props(StackKind.STUDIO, "Studio domain, team roles, lifecycle configs, teardown"),
         )
         team_of = {user: team.name for team in config.teams for user in team.users}
@@ -98,7 +112,25 @@ class PlatformStage(Stage):
                 )
             )
 
-        for stack in [self.data, self.network, self.studio, *self.user_stacks]:
+        self.pipelines = PipelinesStack(
+            self,
+            "Pipelines",
+            config=config,
+            environment=environment,
+            region=region.name,
+            naming=naming,
+            studio=self.studio,
+            registry=self.registry,
+            subnets=self.network.vpc.isolated_subnets,
+            security_group=self.network.studio_security_group,
+            datasets=self.data.datasets,
+            artifacts=self.data.artifacts,
+            key=self.data.key,
+            **stack_props(StackKind.PIPELINES, "reference SageMaker Pipelines, model approval notifications"),
+        )
+        self.pipelines.add_dependency(self.registry)
+
+        for stack in [self.data, self.network, self.registry, self.studio, *self.user_stacks, self.pipelines]:
             stack.add_dependency(self.guardrails)
             _apply_boundary(stack, boundary_name)
 
@@ -106,6 +138,14 @@ class PlatformStage(Stage):
         Tags.of(self).add("Project", config.project)
         Tags.of(self).add("Environment", environment.name)
         Tags.of(self).add("Team", "platform")
+
+
+def _endpoint_names(config: PlatformConfig, environment: EnvironmentConfig, region: RegionConfig) -> tuple[str, ...]:
+    """The region's endpoint selection, plus what enabled features need to work without internet."""
+    names = environment.endpoints_in(region)
+    if config.mlflow.enabled and "sagemaker-experiments" not in names:
+        names = endpoints_for_names((*names, "sagemaker-experiments"))
+    return names
 
 
 def _apply_boundary(stack: Stack, boundary_name: str) -> None:

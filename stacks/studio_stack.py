@@ -41,6 +41,7 @@ class StudioStack(Stack):
         artifacts: s3.IBucket,
         key: kms.IKey,
         retention: Retention,
+        mlflow_server_arn: str | None = None,
         **stack_props: Any,
     ) -> None:
         super().__init__(scope, construct_id, **stack_props)
@@ -109,6 +110,8 @@ class StudioStack(Stack):
                 model_package_group_names=tuple(
                     naming.model_package_group_name(group.name) for group in config.groups_of(team.name)
                 ),
+                pipeline_prefix=naming.team_pipeline_prefix(team.name),
+                mlflow_server_arn=mlflow_server_arn,
             )
             defaults = TeamStudioDefaults(
                 self,

@@ -14,3 +14,14 @@ SAMPLE_STAGES: dict[str, tuple[EnvironmentConfig, RegionConfig]] = {
     for env in _SAMPLE.environments
     for region in env.regions
 }
+
+# Stack id in a sample stage -> the kind in its stack name (mlexp-dev-<kind>).
+SAMPLE_STACK_KINDS: dict[str, str] = {
+    "Guardrails": "guardrails",
+    "Data": "data",
+    "Network": "network",
+    "Registry": "registry",
+    "Studio": "studio",
+    **{f"Users{i}": f"users-{i}" for i in range(_SAMPLE.studio.user_profile_stacks)},
+    "Pipelines": "pipelines",
+}

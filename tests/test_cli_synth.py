@@ -12,6 +12,7 @@ import pytest
 
 from config import PlatformConfig
 from scripts.synth_summary import stack_templates
+from tests.stages import SAMPLE_STACK_KINDS
 from tests.synth import ROOT
 
 pytestmark = pytest.mark.cli
@@ -57,8 +58,7 @@ def cli_outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_every_expected_template_is_written(cli_outputs: tuple[Path, Path], sample_config: PlatformConfig) -> None:
     found = {(display, name) for display, name, path in stack_templates(cli_outputs[0]) if path.is_file()}
-    kinds = {"Guardrails": "guardrails", "Data": "data", "Network": "network", "Studio": "studio"}
-    kinds |= {f"Users{i}": f"users-{i}" for i in range(sample_config.studio.user_profile_stacks)}
+    kinds = SAMPLE_STACK_KINDS
     expected = {
         (f"{env.name}-{region.name}/{stack}", f"{sample_config.project}-{env.name}-{kind}")
         for env in sample_config.environments
@@ -73,7 +73,7 @@ def test_two_synths_are_byte_identical(cli_outputs: tuple[Path, Path]) -> None:
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file()) == files
     templates = [f for f in files if f.name.endswith(".template.json")]
-    assert len(templates) == 16
+    assert len(templates) == 2 * len(SAMPLE_STACK_KINDS)
     differing = [str(f) for f in files if (first / f).read_bytes() != (second / f).read_bytes()]
     assert differing == []
 
@@ -89,11 +89,11 @@ def test_summary_lists_each_stack_with_resources_and_size(cli_outputs: tuple[Pat
     lines = result.stdout.strip().splitlines()
     assert lines[0].split() == ["stack", "name", "resources", "template"]
     rows = {line.split()[0]: line.split() for line in lines[1:-1]}
-    assert len(rows) == 16
+    assert len(rows) == 2 * len(SAMPLE_STACK_KINDS)
     assert {"dev-us-east-1/Data", "dev-eu-west-1/Studio", "dev-eu-west-1/Users3"} <= set(rows)
     template = next(p for d, _, p in stack_templates(cli_outputs[0]) if d == "dev-us-east-1/Data")
     assert int(rows["dev-us-east-1/Data"][2]) == len(json.loads(template.read_text())["Resources"])
-    assert lines[-1].startswith("16 stacks, ")
+    assert lines[-1].startswith(f"{2 * len(SAMPLE_STACK_KINDS)} stacks, ")
 
 
 def test_bad_config_fails_the_cli_and_writes_no_template(tmp_path: Path) -> None:

@@ -233,6 +233,47 @@ INVALID: dict[str, tuple[Change, str]] = {
         f"teams[1].name: derived Studio lifecycle config name 'mlexp-{'e' * 16}-{'t' * 32}-jl-00000000' is 67 "
         f"characters, over the limit of 63 (got '{'t' * 32}')",
     ),
+    "approvers required with model groups": (
+        _set("registry.approvers", []),
+        "registry.approvers: at least one approver is required when model_groups exist",
+    ),
+    "approver not an IAM ARN": (
+        _set("registry.approvers", ["ml-approvers"]),
+        "registry.approvers[0]: must be an IAM role or user ARN",
+    ),
+    "notification e-mail": (
+        _set("registry.notification_emails", ["not-an-email"]),
+        "registry.notification_emails[0]: must be an e-mail address (got 'not-an-email')",
+    ),
+    "consumer account": (
+        _set("model_groups.1.consumer_accounts", ["12345"]),
+        "model_groups[1].consumer_accounts[0]: must be exactly 12 digits (got '12345')",
+    ),
+    "duplicate experiment in a team": (
+        _append("teams.0.experiments", {"name": "defect-baselines"}),
+        "teams[0].experiments[1].name: duplicate experiment name in this team",
+    ),
+    "mlflow size": (_set("mlflow.size", "Huge"), "mlflow.size: Input should be 'Small', 'Medium' or 'Large'"),
+    "mlflow maintenance window": (
+        _set("mlflow.weekly_maintenance_window", "Sunday 3am"),
+        "mlflow.weekly_maintenance_window: String should match pattern",
+    ),
+    "pipeline image placeholder": (
+        _set("reference_pipeline.image", "{account}.dkr.ecr.{zone}.amazonaws.com/x:1"),
+        "reference_pipeline.image: may use only the placeholders {account} and {region}",
+    ),
+    "pipeline image not ecr": (
+        _set("reference_pipeline.image", "docker.io/library/python:3.11"),
+        "reference_pipeline.image: must be an ECR image URI",
+    ),
+    "pipeline threshold": (
+        _set("reference_pipeline.accuracy_threshold", 1.5),
+        "reference_pipeline.accuracy_threshold: Input should be less than or equal to 1",
+    ),
+    "pipeline instance type": (
+        _set("reference_pipeline.training_instance_type", "m5.xlarge"),
+        "reference_pipeline.training_instance_type: String should match pattern",
+    ),
     "too many users for the user stacks": (
         _too_many_users,
         "studio.user_profile_stacks: user stack 0 would hold 201 profiles (2 resources each), over 200, 80% of "

@@ -13,13 +13,12 @@ from typing import Any
 
 import pytest
 
-from tests.stages import SAMPLE_STAGES
+from tests.stages import SAMPLE_STACK_KINDS, SAMPLE_STAGES
 from tests.synth import Synthesized
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
-STACK_IDS = ("Guardrails", "Data", "Network", "Studio", "Users0", "Users1", "Users2", "Users3")
-STACKS = [f"{stage}/{stack}" for stage in sorted(SAMPLE_STAGES) for stack in STACK_IDS]
+STACKS = [f"{stage}/{stack}" for stage in sorted(SAMPLE_STAGES) for stack in SAMPLE_STACK_KINDS]
 
 
 def normalize(template: dict[str, Any]) -> str:

@@ -6,8 +6,9 @@ import pytest
 
 from stacks.data_stack import LOGICAL_IDS as DATA_IDS
 from stacks.network_stack import LOGICAL_IDS as NETWORK_IDS
+from stacks.registry_stack import experiment_logical_id, group_logical_id
 from stacks.studio_stack import LOGICAL_IDS as STUDIO_IDS
-from tests.stages import SAMPLE_STAGES
+from tests.stages import SAMPLE_STACK_KINDS, SAMPLE_STAGES
 from tests.synth import Synthesized, resources
 
 STAGES = sorted(SAMPLE_STAGES)
@@ -22,8 +23,23 @@ PINNED = {
     },
     "Network": {"Vpc": "AWS::EC2::VPC", "FlowLogGroup": "AWS::Logs::LogGroup"},
     "Studio": {"StudioDomain": "AWS::SageMaker::Domain", "TeardownLogGroup": "AWS::Logs::LogGroup"},
+    "Registry": {
+        group_logical_id("defect-detector"): "AWS::SageMaker::ModelPackageGroup",
+        group_logical_id("demand-forecast"): "AWS::SageMaker::ModelPackageGroup",
+        experiment_logical_id("vision", "defect-baselines"): "AWS::SageMaker::Experiment",
+        experiment_logical_id("forecasting", "demand-features"): "AWS::SageMaker::Experiment",
+    },
 }
-STATEFUL_TYPES = {"AWS::KMS::Key", "AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::EC2::VPC", "AWS::SageMaker::Domain"}
+STATEFUL_TYPES = {
+    "AWS::KMS::Key",
+    "AWS::S3::Bucket",
+    "AWS::Logs::LogGroup",
+    "AWS::EC2::VPC",
+    "AWS::SageMaker::Domain",
+    "AWS::SageMaker::ModelPackageGroup",
+    "AWS::SageMaker::Experiment",
+    "AWS::SageMaker::MlflowTrackingServer",
+}
 
 
 def test_pinned_ids_are_the_ones_the_stacks_declare() -> None:
@@ -71,7 +87,7 @@ def test_retained_environment_keeps_everything_stateful(sample: Synthesized, sta
 @pytest.mark.parametrize("stage", STAGES)
 def test_retained_environment_stacks_have_termination_protection(sample: Synthesized, stage: str) -> None:
     stacks = [name for name in sample.stacks if name.startswith(f"{stage}/")]
-    assert len(stacks) == 8
+    assert len(stacks) == len(SAMPLE_STACK_KINDS)
     for stack in stacks:
         assert sample.stacks[stack].termination_protection is True
 
@@ -91,13 +107,7 @@ def test_disposable_environment_destroys_and_empties(disposable: Synthesized, st
 
 
 def test_stack_names_come_from_the_naming_function(sample: Synthesized) -> None:
-    kinds = {
-        "Guardrails": "guardrails",
-        "Data": "data",
-        "Network": "network",
-        "Studio": "studio",
-        **{f"Users{i}": f"users-{i}" for i in range(4)},
-    }
+    kinds = SAMPLE_STACK_KINDS
     assert {(name, out.stack_name) for name, out in sample.stacks.items()} == {
         (f"{stage}/{stack_id}", f"mlexp-dev-{kind}") for stage in STAGES for stack_id, kind in kinds.items()
     }
