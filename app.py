@@ -10,8 +10,7 @@ from __future__ import annotations
 import sys
 
 from config import ConfigError, load_config
-from stacks.platform_app import new_platform_app
-from stacks.platform_stage import add_platform_stages
+from stacks.platform_app import build_platform, new_platform_app
 
 DEFAULT_CONFIG = "config/sample.yaml"
 
@@ -25,7 +24,7 @@ def main() -> int:
         print(error, file=sys.stderr)
         print(f"{len(error.problems)} problem(s) in {config_path}; nothing was synthesized.", file=sys.stderr)
         return 1
-    add_platform_stages(app, config)
+    build_platform(app, config, config_path)
     app.synth()
     return 0
 

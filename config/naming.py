@@ -24,6 +24,7 @@ class StackKind(StrEnum):
     REGISTRY = "registry"
     STUDIO = "studio"
     PIPELINES = "pipelines"
+    MODEL_BUILD = "model-build"
 
 
 @dataclass(frozen=True)

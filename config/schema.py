@@ -132,10 +132,26 @@ class ExperimentConfig(Frozen):
     description: Annotated[Str, Field(max_length=3072)] = ""
 
 
+class CodeConnectionSource(Frozen):
+    """A repository reached through AWS CodeConnections (GitHub, GitLab, Bitbucket)."""
+
+    connection_arn: Annotated[
+        Str,
+        Field(
+            pattern=r"^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]+$"
+        ),
+    ]
+    repository: Annotated[Str, Field(pattern=r"^[\w.-]+/[\w.-]+$", description="owner/name")]
+    branch: Annotated[Str, Field(min_length=1, max_length=255)] = "main"
+
+
 class TeamConfig(Frozen):
     name: Annotated[SageMakerName, Field(max_length=32)]
     users: tuple[SageMakerName, ...] = ()
     experiments: tuple[ExperimentConfig, ...] = ()
+    model_build_source: CodeConnectionSource | None = Field(
+        default=None, description="training code repository; default: a versioned S3 source object"
+    )
 
 
 Account = Annotated[Str, AfterValidator(_account)]
@@ -282,6 +298,21 @@ class StudioSettings(Frozen):
         return value
 
 
+class ModelBuildSettings(Frozen):
+    """A CodePipeline per team that reruns its reference pipeline when training code changes."""
+
+    enabled: bool = Field(default=True, strict=True)
+    timeout_minutes: int = Field(default=120, ge=5, le=480, strict=True)
+
+
+class DeliverySettings(Frozen):
+    """The platform's own delivery pipeline (CDK Pipelines), in a tooling account."""
+
+    account: Account
+    region: Annotated[Str, AfterValidator(_region)]
+    source: CodeConnectionSource
+
+
 class PlatformConfig(Frozen):
     project: Annotated[Str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=20)]
     environments: tuple[EnvironmentConfig, ...] = Field(min_length=1)
@@ -293,6 +324,8 @@ class PlatformConfig(Frozen):
     registry: RegistrySettings = RegistrySettings()
     mlflow: MlflowSettings = MlflowSettings()
     reference_pipeline: ReferencePipelineSettings = ReferencePipelineSettings()
+    model_build: ModelBuildSettings = ModelBuildSettings()
+    delivery: DeliverySettings | None = None
 
     def team(self, name: str) -> TeamConfig:
         return next(team for team in self.teams if team.name == name)

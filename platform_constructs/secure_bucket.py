@@ -18,6 +18,7 @@ class SecureBucket(Construct):
 
     `noncurrent_expiration` defaults to never: for datasets and artifacts an old object version
     is what a past experiment read or wrote, and deleting it breaks that experiment's lineage.
+    `expiration` (current versions) is for transient content only, such as pipeline artifacts.
     """
 
     def __init__(
@@ -30,6 +31,8 @@ class SecureBucket(Construct):
         retention: Retention,
         noncurrent_transition: Duration,
         noncurrent_expiration: Duration | None = None,
+        expiration: Duration | None = None,
+        event_bridge_enabled: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
@@ -55,9 +58,17 @@ class SecureBucket(Construct):
                         )
                     ],
                     noncurrent_version_expiration=noncurrent_expiration,
+                    expiration=expiration,
                     abort_incomplete_multipart_upload_after=ABORT_INCOMPLETE_UPLOADS,
                 )
             ],
             removal_policy=retention.removal_policy,
             auto_delete_objects=retention.auto_delete_objects,
         )
+        if event_bridge_enabled:
+            # Native CloudFormation; the L2's event_bridge_enabled adds a custom-resource Lambda.
+            cfn_bucket = self.bucket.node.default_child
+            assert isinstance(cfn_bucket, s3.CfnBucket)
+            cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+                event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True)
+            )

@@ -16,6 +16,8 @@ from platform_constructs.stateful import Retention
 
 HANDLER_DIR = Path(__file__).resolve().parents[1] / "handlers" / "studio_teardown"
 RESOURCE_TYPE = "Custom::StudioTeardown"
+# Importing the handler in tests writes bytecode beside it: never part of the asset (or its hash).
+BYTECODE = ["__pycache__", "*.pyc"]
 QUERY_INTERVAL = Duration.seconds(30)
 TOTAL_TIMEOUT = Duration.minutes(60)
 # The handler gives up a little earlier than the provider, with a message naming what is left.
@@ -72,7 +74,7 @@ class StudioTeardownProvider(Construct):
                 self,
                 name,
                 runtime=lambda_.Runtime.PYTHON_3_14,
-                code=lambda_.Code.from_asset(str(HANDLER_DIR)),
+                code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=BYTECODE),
                 handler=f"index.{entry}",
                 role=self.role,
                 timeout=Duration.minutes(2),

@@ -19,7 +19,9 @@ LOGICAL_IDS = {
     "access_logs": "AccessLogsBucket",
     "datasets": "DatasetsBucket",
     "artifacts": "ArtifactsBucket",
+    "pipeline_artifacts": "PipelineArtifactsBucket",
 }
+PIPELINE_ARTIFACT_DAYS = 30
 
 
 class DataStack(Stack):
@@ -52,7 +54,20 @@ class DataStack(Stack):
                 retention=retention,
                 noncurrent_transition=Duration.days(lifecycle.transition_days),
                 noncurrent_expiration=Duration.days(expiration) if expiration else None,
+                # model-build pipelines start when a team's source object lands here
+                event_bridge_enabled=name == "Artifacts",
             ).bucket
+        # CodePipeline's own artifacts (source zips, build outputs): transient, so they expire.
+        self.pipeline_artifacts = SecureBucket(
+            self,
+            "PipelineArtifacts",
+            encryption_key=self.key,
+            access_logs=self.access_logs,
+            retention=retention,
+            noncurrent_transition=Duration.days(PIPELINE_ARTIFACT_DAYS),
+            noncurrent_expiration=Duration.days(PIPELINE_ARTIFACT_DAYS + 1),
+            expiration=Duration.days(PIPELINE_ARTIFACT_DAYS),
+        ).bucket
         self.datasets = buckets["Datasets"]
         self.artifacts = buckets["Artifacts"]
 
@@ -60,6 +75,7 @@ class DataStack(Stack):
         pin_logical_id(self.access_logs, LOGICAL_IDS["access_logs"])
         pin_logical_id(self.datasets, LOGICAL_IDS["datasets"])
         pin_logical_id(self.artifacts, LOGICAL_IDS["artifacts"])
+        pin_logical_id(self.pipeline_artifacts, LOGICAL_IDS["pipeline_artifacts"])
 
         CfnOutput(self, "KeyArn", value=self.key.key_arn, description="Platform KMS key")
         CfnOutput(self, "DatasetsBucketName", value=self.datasets.bucket_name, description="Versioned datasets")

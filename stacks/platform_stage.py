@@ -13,6 +13,7 @@ from config.schema import EnvironmentConfig, PlatformConfig, RegionConfig
 from platform_constructs.stateful import Retention
 from stacks.data_stack import DataStack
 from stacks.guardrails_stack import GuardrailsStack
+from stacks.model_build_stack import ModelBuildStack
 from stacks.network_stack import NetworkStack
 from stacks.pipelines_stack import PipelinesStack
 from stacks.registry_stack import RegistryStack
@@ -128,10 +129,26 @@ class PlatformStage(Stage):
             key=self.data.key,
             **stack_props(StackKind.PIPELINES, "reference SageMaker Pipelines, model approval notifications"),
         )
-        self.pipelines.add_dependency(self.registry)
+        self.pipelines.add_stack_dependency(self.registry)
+        stacks = [self.data, self.network, self.registry, self.studio, *self.user_stacks, self.pipelines]
+        self.model_build: ModelBuildStack | None = None
+        if config.model_build.enabled and self.pipelines.pipelines:
+            self.model_build = ModelBuildStack(
+                self,
+                "ModelBuild",
+                config=config,
+                studio=self.studio,
+                pipelines=self.pipelines,
+                artifacts=self.data.artifacts,
+                pipeline_artifacts=self.data.pipeline_artifacts,
+                key=self.data.key,
+                retention=retention,
+                **stack_props(StackKind.MODEL_BUILD, "model-build CodePipelines that rerun the reference pipelines"),
+            )
+            stacks.append(self.model_build)
 
-        for stack in [self.data, self.network, self.registry, self.studio, *self.user_stacks, self.pipelines]:
-            stack.add_dependency(self.guardrails)
+        for stack in stacks:
+            stack.add_stack_dependency(self.guardrails)
             _apply_boundary(stack, boundary_name)
 
         # Stable values only: a tag that changes per commit would replace the Studio domain.

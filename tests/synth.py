@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from config import PlatformConfig, parse_config
-from stacks.platform_app import new_platform_app
-from stacks.platform_stage import PlatformStage, add_platform_stages
+from stacks.platform_app import build_platform, new_platform_app
+from stacks.platform_stage import PlatformStage
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CONFIG = ROOT / "config" / "sample.yaml"
@@ -68,15 +68,15 @@ class Synthesized:
 
 def synthesize(config: PlatformConfig, outdir: Path) -> Synthesized:
     app = new_platform_app(context=cdk_context(), outdir=str(outdir))
-    stages = add_platform_stages(app, config)
-    app.synth()
+    stages = build_platform(app, config, "config/sample.yaml")
+    assembly = app.synth()
     stacks = {}
-    for stage in stages:
-        for artifact in stage.synth().stacks:
-            template = json.loads(Path(artifact.template_full_path).read_text())
-            stacks[artifact.hierarchical_id] = StackOutput(
-                artifact.hierarchical_id, artifact.stack_name, artifact.termination_protection or False, template
-            )
+    artifacts = [artifact for stage in stages for artifact in stage.synth().stacks] + list(assembly.stacks)
+    for artifact in artifacts:
+        template = json.loads(Path(artifact.template_full_path).read_text())
+        stacks[artifact.hierarchical_id] = StackOutput(
+            artifact.hierarchical_id, artifact.stack_name, artifact.termination_protection or False, template
+        )
     return Synthesized(config, stages, stacks)
 
 

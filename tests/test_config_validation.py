@@ -274,6 +274,42 @@ INVALID: dict[str, tuple[Change, str]] = {
         _set("reference_pipeline.training_instance_type", "m5.xlarge"),
         "reference_pipeline.training_instance_type: String should match pattern",
     ),
+    "model build source connection": (
+        _set("teams.0.model_build_source", {"connection_arn": "arn:aws:s3:::nope", "repository": "a/b"}),
+        "teams[0].model_build_source.connection_arn: String should match pattern",
+    ),
+    "model build source repository": (
+        _set(
+            "teams.0.model_build_source",
+            {
+                "connection_arn": "arn:aws:codeconnections:us-east-1:111122223333:connection/0a1b2c3d-1111",
+                "repository": "no-owner",
+            },
+        ),
+        "teams[0].model_build_source.repository: String should match pattern",
+    ),
+    "delivery account": (
+        _set(
+            "delivery",
+            {
+                "account": "1",
+                "region": "us-east-1",
+                "source": {
+                    "connection_arn": "arn:aws:codeconnections:us-east-1:111122223333:connection/0a1b2c3d-1111",
+                    "repository": "a/b",
+                },
+            },
+        ),
+        "delivery.account: must be exactly 12 digits (got '1')",
+    ),
+    "delivery without source": (
+        _set("delivery", {"account": "111122223333", "region": "us-east-1"}),
+        "delivery.source: is required",
+    ),
+    "model build timeout": (
+        _set("model_build", {"timeout_minutes": 1}),
+        "model_build.timeout_minutes: Input should be greater than or equal to 5 (got 1)",
+    ),
     "too many users for the user stacks": (
         _too_many_users,
         "studio.user_profile_stacks: user stack 0 would hold 201 profiles (2 resources each), over 200, 80% of "

@@ -10,7 +10,8 @@ from tests.stages import SAMPLE_STAGES
 from tests.synth import Synthesized, Template, only, resources
 
 STAGES = sorted(SAMPLE_STAGES)
-KMS_BUCKETS = ("DatasetsBucket", "ArtifactsBucket")
+KMS_BUCKETS = ("DatasetsBucket", "ArtifactsBucket", "PipelineArtifactsBucket")
+LINEAGE_BUCKETS = ("DatasetsBucket", "ArtifactsBucket")
 ALL_BUCKETS = (*KMS_BUCKETS, "AccessLogsBucket")
 
 
@@ -106,7 +107,14 @@ def test_access_logs_bucket_uses_sse_s3_because_log_delivery_requires_it(sample:
 
 
 @pytest.mark.parametrize("stage", STAGES)
-@pytest.mark.parametrize(("bucket", "prefix"), [("DatasetsBucket", "datasets/"), ("ArtifactsBucket", "artifacts/")])
+@pytest.mark.parametrize(
+    ("bucket", "prefix"),
+    [
+        ("DatasetsBucket", "datasets/"),
+        ("ArtifactsBucket", "artifacts/"),
+        ("PipelineArtifactsBucket", "pipelineartifacts/"),
+    ],
+)
 def test_data_buckets_log_access_to_the_log_bucket(sample: Synthesized, stage: str, bucket: str, prefix: str) -> None:
     props = data(sample, stage)["Resources"][bucket]["Properties"]
     assert props["LoggingConfiguration"] == {
@@ -130,7 +138,7 @@ def test_buckets_refuse_plain_http_and_old_tls(sample: Synthesized, stage: str, 
 @pytest.mark.parametrize("stage", STAGES)
 def test_noncurrent_versions_move_to_glacier_ir_and_are_kept(sample: Synthesized, stage: str) -> None:
     """Lineage points at dataset object versions: the sample never expires them."""
-    for bucket in KMS_BUCKETS:
+    for bucket in LINEAGE_BUCKETS:
         rules = data(sample, stage)["Resources"][bucket]["Properties"]["LifecycleConfiguration"]["Rules"]
         assert rules == [
             {
@@ -154,6 +162,13 @@ def test_noncurrent_expiration_is_applied_when_configured(tmp_path_factory: pyte
         "LifecycleConfiguration"
     ]["Rules"]
     assert rules[0]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 400}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_pipeline_artifacts_are_transient(sample: Synthesized, stage: str) -> None:
+    rules = data(sample, stage)["Resources"]["PipelineArtifactsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rules[0]["ExpirationInDays"] == 30
+    assert rules[0]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 31}
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -20,6 +20,7 @@ PINNED = {
         "AccessLogsBucket": "AWS::S3::Bucket",
         "DatasetsBucket": "AWS::S3::Bucket",
         "ArtifactsBucket": "AWS::S3::Bucket",
+        "PipelineArtifactsBucket": "AWS::S3::Bucket",
     },
     "Network": {"Vpc": "AWS::EC2::VPC", "FlowLogGroup": "AWS::Logs::LogGroup"},
     "Studio": {"StudioDomain": "AWS::SageMaker::Domain", "TeardownLogGroup": "AWS::Logs::LogGroup"},
@@ -101,7 +102,7 @@ def test_disposable_environment_destroys_and_empties(disposable: Synthesized, st
     emptied = {
         r["Properties"]["BucketName"]["Ref"] for r in resources(template, "Custom::S3AutoDeleteObjects").values()
     }
-    assert emptied == {"AccessLogsBucket", "DatasetsBucket", "ArtifactsBucket"}
+    assert emptied == {"AccessLogsBucket", "DatasetsBucket", "ArtifactsBucket", "PipelineArtifactsBucket"}
     assert disposable.stacks[f"{stage}/Data"].termination_protection is False
     assert disposable.template(stage, "Network")["Resources"]["FlowLogGroup"]["DeletionPolicy"] == "Delete"
 

@@ -1,0 +1,1 @@
+"""Code the model-build CodeBuild step runs (shipped to CodeBuild as an asset)."""

@@ -1,0 +1,69 @@
+"""The platform's own delivery pipeline (CDK Pipelines, self-mutating), in a tooling account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack, pipelines
+from aws_cdk import aws_codebuild as codebuild
+from constructs import Construct
+
+from config.naming import Naming
+from config.schema import PlatformConfig
+from stacks.platform_stage import PlatformStage
+
+CDK_CLI_VERSION = "2.1148.1"  # the package.json pin: never let the pipeline take npm's `latest`
+
+
+class DeliveryStack(Stack):
+    """Source (CodeConnections) -> synth with the README's command -> self-mutate -> one wave per
+    environment in config order, its regions deployed side by side, a manual approval first when
+    the environment retains its state. Cross-account: target accounts are bootstrapped with
+    `--trust <delivery account>` (README, "Platform delivery")."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: PlatformConfig, config_path: str, **stack_props: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **stack_props)
+        delivery = config.delivery
+        if delivery is None:
+            raise ValueError("DeliveryStack needs the config's delivery section")
+        source = pipelines.CodePipelineSource.connection(
+            delivery.source.repository, delivery.source.branch, connection_arn=delivery.source.connection_arn
+        )
+        self.pipeline = pipelines.CodePipeline(
+            self,
+            "Pipeline",
+            pipeline_name=f"{config.project}-platform-delivery",
+            synth=pipelines.ShellStep(
+                "Synth", input=source, commands=[f"make synth CONFIG={config_path}"], primary_output_directory="cdk.out"
+            ),
+            cross_account_keys=True,  # stages deploy into other accounts
+            enable_key_rotation=True,
+            self_mutation=True,
+            cli_version=CDK_CLI_VERSION,
+            code_build_defaults=pipelines.CodeBuildOptions(
+                build_environment=codebuild.BuildEnvironment(
+                    build_image=codebuild.LinuxBuildImage.STANDARD_7_0, privileged=False
+                )
+            ),
+        )
+        self.waves: dict[str, pipelines.Wave] = {}
+        for environment in config.environments:
+            pre: list[pipelines.Step] = []
+            if environment.retain_stateful:
+                pre.append(
+                    pipelines.ManualApprovalStep(
+                        f"Approve-{environment.name}",
+                        comment=f"{environment.name} retains its data: review the change set and the replacement guard",
+                    )
+                )
+            wave = self.pipeline.add_wave(environment.name, pre=pre)
+            naming = Naming(config.project, environment.name)
+            for region in environment.regions:
+                wave.add_stage(
+                    PlatformStage(
+                        self, naming.stage_id(region.name), config=config, environment=environment, region=region
+                    )
+                )
+            self.waves[environment.name] = wave
