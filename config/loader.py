@@ -6,6 +6,7 @@ whole list, one line per problem, each naming the field path and the bad value.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,12 @@ def _shown(value: Any) -> str:
 def _path(location: tuple[str | int, ...]) -> str:
     path = ""
     for part in location:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif not re.fullmatch(r"[A-Za-z0-9_-]+", part):
+            path += f"[{part!r}]"  # a key with spaces or control characters stays on one line
+        else:
+            path += f".{part}" if path else part
     return path or "(top level)"
 
 

@@ -6,6 +6,8 @@ from aws_cdk import Duration
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from platform_constructs.compliance import PACKS, acknowledge
+from platform_constructs.secure_bucket import NO_REPLICATION
 from platform_constructs.stateful import Retention
 
 NONCURRENT_LOG_VERSIONS = Duration.days(30)
@@ -42,3 +44,10 @@ class AccessLogsBucket(Construct):
             removal_policy=retention.removal_policy,
             auto_delete_objects=retention.auto_delete_objects,
         )
+        for pack in PACKS:
+            acknowledge(self.bucket, f"{pack}-S3BucketReplicationEnabled", NO_REPLICATION)
+            acknowledge(
+                self.bucket,
+                f"{pack}-S3DefaultEncryptionKMS",
+                "S3 server access log delivery does not support SSE-KMS on the target bucket: SSE-S3",
+            )

@@ -18,6 +18,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from config.schema import CodeConnectionSource
+from platform_constructs.compliance import PACKS, acknowledge
 from platform_constructs.stateful import Retention
 
 BUILD_SCRIPT_DIR = Path(__file__).resolve().parents[1] / "model_build"
@@ -142,6 +143,12 @@ class ModelBuildPipeline(Construct):
                 }
             ),
         )
+        for pack in PACKS:
+            acknowledge(
+                self.project,
+                f"{pack}-CodeBuildProjectSourceRepoUrl",
+                "the source is CodePipeline's artifact: the project holds no repository URL or credentials",
+            )
         script.grant_read(self.project)
         artifacts.grant_put(self.project, f"{code_prefix}/*")
         pipeline_arn = stack.format_arn(service="sagemaker", resource="pipeline", resource_name=sagemaker_pipeline_name)

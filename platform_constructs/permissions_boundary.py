@@ -10,6 +10,8 @@ from __future__ import annotations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from platform_constructs.compliance import PACKS, acknowledge
+
 # What platform roles (team execution roles, flow logs, custom-resource handlers) may use.
 ALLOWED_ACTIONS = [
     "sagemaker:*",
@@ -92,3 +94,9 @@ class PermissionsBoundary(Construct):
             description="Permissions boundary of every role the experiment platform creates",
             statements=statements,
         )
+        for pack in PACKS:
+            acknowledge(
+                self.policy,
+                f"{pack}-IAMPolicyNoStatementsWithFullAccess",
+                "a permissions boundary caps roles and grants nothing; its service-wide allows are the cap",
+            )

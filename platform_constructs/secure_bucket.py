@@ -7,7 +7,13 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from platform_constructs.compliance import PACKS, acknowledge
 from platform_constructs.stateful import Retention
+
+NO_REPLICATION = (
+    "each environment-region is a complete, independent platform; its data stays in its region unless a team "
+    "replicates a dataset on purpose"
+)
 
 ABORT_INCOMPLETE_UPLOADS = Duration.days(7)
 
@@ -65,6 +71,8 @@ class SecureBucket(Construct):
             removal_policy=retention.removal_policy,
             auto_delete_objects=retention.auto_delete_objects,
         )
+        for pack in PACKS:
+            acknowledge(self.bucket, f"{pack}-S3BucketReplicationEnabled", NO_REPLICATION)
         if event_bridge_enabled:
             # Native CloudFormation; the L2's event_bridge_enabled adds a custom-resource Lambda.
             cfn_bucket = self.bucket.node.default_child

@@ -19,7 +19,10 @@ class ServiceEndpoints(Construct):
     whole ingress, instead of one implicit rule per endpoint.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc, names: tuple[str, ...]) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, vpc: ec2.IVpc, vpc_cidr: str, names: tuple[str, ...]
+    ) -> None:
+        """`vpc_cidr`: the VPC's CIDR as a literal, so policy checks can read the rule's source."""
         super().__init__(scope, construct_id)
         unknown = [name for name in names if name not in ENDPOINT_CATALOG]
         if unknown:
@@ -31,7 +34,7 @@ class ServiceEndpoints(Construct):
             description="Interface endpoints: HTTPS from inside the VPC only",
             allow_all_outbound=False,
         )
-        self.security_group.add_ingress_rule(ec2.Peer.ipv4(vpc.vpc_cidr_block), ec2.Port.tcp(443), "HTTPS from the VPC")
+        self.security_group.add_ingress_rule(ec2.Peer.ipv4(vpc_cidr), ec2.Port.tcp(443), "HTTPS from the VPC")
         self.endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
         for name in names:
             service = getattr(ec2.InterfaceVpcEndpointAwsService, ENDPOINT_CATALOG[name].cdk_service)

@@ -9,10 +9,18 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from platform_constructs.compliance import PACKS, acknowledge
 from platform_constructs.stateful import Retention
+
+LAMBDA_EXCEPTIONS = {
+    "LambdaConcurrency": "invoked only by CloudFormation while a profile or the domain is deleted: a few calls",
+    "LambdaDLQ": "invoked synchronously by the provider framework; a failure goes back to CloudFormation",
+    "LambdaInsideVPC": "calls only the SageMaker API; in the isolated subnets its ENIs would block subnet deletion",
+}
 
 HANDLER_DIR = Path(__file__).resolve().parents[1] / "handlers" / "studio_teardown"
 RESOURCE_TYPE = "Custom::StudioTeardown"
@@ -91,8 +99,25 @@ class StudioTeardownProvider(Construct):
             query_interval=QUERY_INTERVAL,
             total_timeout=TOTAL_TIMEOUT,
             log_group=self.log_group,
+            disable_waiter_state_machine_logging=False,  # the Provider's default is off
+            waiter_state_machine_log_options=cr.LogOptions(
+                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False
+            ),
         )
         self.service_token = self.provider.service_token
+        for rule, reason in LAMBDA_EXCEPTIONS.items():
+            for pack in PACKS:
+                acknowledge(self, f"{pack}-{rule}", reason)
+        acknowledge(
+            self.provider,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+            "CDK's provider framework functions (aws-cdk-lib code) log through the AWS basic execution policy",
+        )
+        acknowledge(
+            self.provider,
+            "AwsSolutions-SF2",
+            "the provider's waiter only polls the is-complete handler; its executions are logged",
+        )
 
 
 class StudioTeardown(Construct):

@@ -6,11 +6,21 @@ from typing import Any
 
 from aws_cdk import Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from config.naming import Naming
 from config.schema import PlatformConfig
+from platform_constructs.compliance import PACKS, acknowledge
+from platform_constructs.permissions_boundary import DENIED
 from stacks.platform_stage import PlatformStage
+
+PIPELINE_EXCEPTIONS = {
+    "CodeBuildProjectSourceRepoUrl": "CDK Pipelines projects take their source from the pipeline: no repository URL",
+    "S3BucketLoggingEnabled": "CDK Pipelines' artifact bucket holds transient build outputs; CloudTrail records access",
+    "S3BucketReplicationEnabled": "transient pipeline artifacts, recreated by every run: nothing to replicate",
+    "S3BucketVersioningEnabled": "CDK Pipelines writes each run's artifacts under new keys; nothing is overwritten",
+}
 
 CDK_CLI_VERSION = "2.1148.1"  # the package.json pin: never let the pipeline take npm's `latest`
 
@@ -48,6 +58,7 @@ class DeliveryStack(Stack):
                 )
             ),
         )
+        self._guard_roles(config, delivery.account)
         self.waves: dict[str, pipelines.Wave] = {}
         for environment in config.environments:
             pre: list[pipelines.Step] = []
@@ -67,3 +78,41 @@ class DeliveryStack(Stack):
                     )
                 )
             self.waves[environment.name] = wave
+
+    def _guard_roles(self, config: PlatformConfig, account: str) -> None:
+        """The tooling account has no platform boundary: the delivery roles get their own. CDK
+        Pipelines decides what its roles need (asset publishing, self-mutation, deploy roles in
+        target accounts), so it allows broadly and denies the escalation paths."""
+        boundary = iam.ManagedPolicy(
+            self,
+            "DeliveryBoundary",
+            description="Permissions boundary of the platform delivery pipeline's roles",
+            statements=[
+                iam.PolicyStatement(sid="DeliveryPipelineServices", actions=["*"], resources=["*"]),
+                *[
+                    iam.PolicyStatement(sid=sid, effect=iam.Effect.DENY, actions=actions, resources=["*"])
+                    for sid, actions in DENIED.items()
+                    if sid != "NoStatefulSageMakerDeletes"
+                ],
+            ],
+        )
+        iam.PermissionsBoundary.of(self).apply(boundary)
+        reason = "the delivery boundary caps CDK Pipelines roles, whose needs CDK decides; it grants nothing itself"
+        acknowledge(boundary, "AwsSolutions-IAM5[Action::*]", reason)
+        acknowledge(boundary, "AwsSolutions-IAM5[Resource::*]", reason)
+        for pack in PACKS:
+            acknowledge(boundary, f"{pack}-IAMPolicyNoStatementsWithAdminAccess", reason)
+            acknowledge(boundary, f"{pack}-IAMPolicyNoStatementsWithFullAccess", reason)
+            for rule, why in PIPELINE_EXCEPTIONS.items():
+                acknowledge(self.pipeline, f"{pack}-{rule}", why)
+        acknowledge(self.pipeline, "AwsSolutions-S1", PIPELINE_EXCEPTIONS["S3BucketLoggingEnabled"])
+        acknowledge(
+            self.pipeline,
+            "AwsSolutions-IAM5[Resource::*]",
+            "CDK Pipelines' asset and self-mutation roles look up bootstrap resources named at run time",
+        )
+        acknowledge(
+            self.pipeline,
+            f"AwsSolutions-IAM5[Resource::arn:*:iam::{account}:role/*]",
+            "CDK Pipelines' self-mutation assumes the CDK bootstrap roles of the delivery account",
+        )

@@ -44,7 +44,7 @@ class NetworkStack(Stack):
         )
         self.vpc = network.vpc
         self.flow_log_group = network.flow_log_group
-        self.endpoints = ServiceEndpoints(self, "Endpoints", vpc=self.vpc, names=endpoint_names)
+        self.endpoints = ServiceEndpoints(self, "Endpoints", vpc=self.vpc, vpc_cidr=vpc_cidr, names=endpoint_names)
         self.studio_security_group = StudioSecurityGroup(
             self, "StudioSecurityGroup", vpc=self.vpc, endpoints=self.endpoints.security_group
         ).security_group

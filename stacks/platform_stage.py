@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment, Stack, Stage, Tags
+from aws_cdk import App, CfnResource, CfnWaitConditionHandle, Environment, Stack, Stage, Tags
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -147,6 +147,10 @@ class PlatformStage(Stage):
             )
             stacks.append(self.model_build)
 
+        for stack in [self.guardrails, *stacks]:
+            _never_empty(stack)
+            # Read by the Guard rule STATEFUL_RETAINED (policy/sagemaker.guard).
+            stack.template_options.metadata = {"ExperimentPlatform": {"RetainStateful": environment.retain_stateful}}
         for stack in stacks:
             stack.add_stack_dependency(self.guardrails)
             _apply_boundary(stack, boundary_name)
@@ -163,6 +167,14 @@ def _endpoint_names(config: PlatformConfig, environment: EnvironmentConfig, regi
     if config.mlflow.enabled and "sagemaker-experiments" not in names:
         names = endpoints_for_names((*names, "sagemaker-experiments"))
     return names
+
+
+def _never_empty(stack: Stack) -> None:
+    """CloudFormation refuses a template without resources. A stack with nothing to hold yet (a
+    user share no user hashes to, a registry with no groups) keeps a no-op placeholder, so the
+    set of stacks, and where things are placed, stays the same as config grows."""
+    if not any(isinstance(node, CfnResource) for node in stack.node.find_all()):
+        CfnWaitConditionHandle(stack, "EmptyStack")
 
 
 def _apply_boundary(stack: Stack, boundary_name: str) -> None:

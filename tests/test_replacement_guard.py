@@ -227,7 +227,7 @@ def test_real_synths(sample: Synthesized, tmp_path_factory: pytest.TempPathFacto
     """The sample against itself is safe; renaming the project replaces the stateful names."""
     again = tmp_path_factory.mktemp("guard-again")
     synthesize(sample.config, again)
-    base = Path(sample.stages[0].outdir).parent
+    base = sample.outdir
     assert _run_on_assemblies(base, again).returncode == 0
     renamed = tmp_path_factory.mktemp("guard-renamed")
     synthesize(config_variant(_rename_project), renamed)

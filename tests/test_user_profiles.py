@@ -104,6 +104,28 @@ def test_adding_a_user_changes_only_the_stack_that_receives_them(
             assert same == (not name.endswith(receiving)), name
 
 
+def _one_user(data: dict[str, Any]) -> None:
+    data["environments"][0]["regions"] = data["environments"][0]["regions"][:1]
+    data["teams"][0]["users"] = ["solo"]
+    data["teams"][1]["users"] = []
+
+
+def test_empty_user_stacks_hold_a_placeholder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """CloudFormation refuses a template with no resources (found by the config fuzzer)."""
+    synth = synthesize(config_variant(_one_user), tmp_path_factory.mktemp("one-user"))
+    users = {name: stack.template["Resources"] for name, stack in synth.stacks.items() if "/Users" in name}
+    assert len(users) == 4
+    for name, found in users.items():
+        types = sorted({r["Type"] for r in found.values()})
+        holds_solo = any(r.get("Properties", {}).get("UserProfileName") == "solo" for r in found.values())
+        expected = (
+            ["AWS::SageMaker::UserProfile", "Custom::StudioTeardown"]
+            if holds_solo
+            else ["AWS::CloudFormation::WaitConditionHandle"]
+        )
+        assert types == expected, name
+
+
 def _many_users(data: dict[str, Any]) -> None:
     data["environments"][0]["regions"] = data["environments"][0]["regions"][:1]
     data["teams"][0]["users"] = [f"scientist-{i:03d}" for i in range(300)]
