@@ -327,9 +327,6 @@ class PlatformConfig(Frozen):
     model_build: ModelBuildSettings = ModelBuildSettings()
     delivery: DeliverySettings | None = None
 
-    def team(self, name: str) -> TeamConfig:
-        return next(team for team in self.teams if team.name == name)
-
     @property
     def all_users(self) -> tuple[str, ...]:
         return tuple(user for team in self.teams for user in team.users)

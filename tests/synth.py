@@ -64,10 +64,6 @@ class Synthesized:
     def template(self, stage_id: str, stack_id: str) -> Template:
         return self.stacks[f"{stage_id}/{stack_id}"].template
 
-    @property
-    def stage_ids(self) -> list[str]:
-        return sorted({name.split("/")[0] for name in self.stacks if "/" in name})
-
 
 class SynthFailed(Exception):
     """Synthesis failed; the message is what the synthesizing process printed."""

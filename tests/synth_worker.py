@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 from config import parse_config
-from platform_constructs.compliance import attach_compliance_packs
-from scripts.acknowledgments import collect
+from scripts.acknowledgments import collect, synthesize_with_packs
 from stacks.platform_app import build_platform, new_platform_app
+from tests.synth import cdk_context
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,20 +26,18 @@ ROOT = Path(__file__).resolve().parents[1]
 def main(argv: list[str]) -> int:
     config_file, outdir, packs = Path(argv[1]), argv[2], "--packs" in argv[3:]
     config = parse_config(config_file.read_text(), str(config_file), ROOT / "config")
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    context.update(json.loads((ROOT / "cdk.context.json").read_text()))
-    app = new_platform_app(context=context, outdir=outdir)
-    build_platform(app, config, "config/sample.yaml")
-    if packs:
-        attach_compliance_packs(app)
-    try:
+    if not packs:
+        app = new_platform_app(context=cdk_context(), outdir=outdir)
+        build_platform(app, config, "config/sample.yaml")
         app.synth()
+        return 0
+    try:
+        app = synthesize_with_packs(config, "config/sample.yaml", outdir)
     except RuntimeError as error:
         print(error, file=sys.stderr)
         return 1
-    if packs:
-        acknowledged = [dataclasses.asdict(item) for item in collect(app)]
-        (Path(outdir) / "acknowledgments.json").write_text(json.dumps(acknowledged))
+    acknowledged = [dataclasses.asdict(item) for item in collect(app)]
+    (Path(outdir) / "acknowledgments.json").write_text(json.dumps(acknowledged))
     return 0
 
 
