@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 from model_build import run_pipeline
 from platform_constructs.model_build_pipeline import BOTO3_VERSION
 from tests.aws import client
-from tests.synth import ROOT, Synthesized, config_variant, only, resources, synthesize
+from tests.synth import ROOT, Synthesized, config_variant, resources, synthesize
 
 PIPELINE = "mlexp-dev-vision-reference"
 ROLE = "arn:aws:iam::123456789012:role/team"
@@ -290,4 +290,3 @@ def test_codeconnections_source_when_configured(tmp_path_factory: pytest.TempPat
         if r["Properties"]["EventPattern"].get("detail-type") == ["Object Created"]
     ]
     assert len(rules) == 1  # only the S3-sourced team needs the upload rule
-    _, _ = only(synth.template("dev-us-east-1", "Registry"), "AWS::IAM::Role")
