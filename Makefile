@@ -24,11 +24,12 @@ help:
 	@echo "make lint    ruff + mypy;  make snapshots  rewrite the template snapshots"
 	@echo "make acknowledgments  list every acknowledged compliance finding with its reason"
 
-$(STAMPS)/python: requirements.txt
+$(STAMPS)/python: requirements.txt pyproject.toml
 	@mkdir -p $(STAMPS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "error: Python 3.11+ is required, found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --disable-pip-version-check --quiet -r requirements.txt
+	$(VENV)/bin/pip install --disable-pip-version-check --quiet --no-deps --editable .
 	@touch $@
 
 $(STAMPS)/python-dev: $(STAMPS)/python requirements-dev.txt

@@ -43,6 +43,36 @@ ENDPOINT_CATALOG: dict[str, EndpointSpec] = {
 }
 
 
+# The VPC endpoint service each entry creates, as EC2 names it; a test checks these against the
+# pinned aws-cdk-lib constants, and `experiment_tools smoke` looks for them in a deployed VPC.
+PRIVATE_STUDIO_SERVICES = frozenset({"sagemaker-studio", "sagemaker-notebook", "sagemaker-experiments"})
+SERVICE_SUFFIXES: dict[str, str] = {
+    "sagemaker-api": "sagemaker.api",
+    "sagemaker-runtime": "sagemaker.runtime",
+    "sts": "sts",
+    "logs": "logs",
+    "kms": "kms",
+    "sagemaker-studio": "studio",
+    "sagemaker-notebook": "notebook",
+    "sagemaker-metrics": "sagemaker.metrics",
+    "monitoring": "monitoring",
+    "ecr-api": "ecr.api",
+    "ecr-dkr": "ecr.dkr",
+    "ssm": "ssm",
+    "sagemaker-experiments": "experiments",
+    "featurestore-runtime": "sagemaker.featurestore-runtime",
+    "servicecatalog": "servicecatalog",
+    "codeartifact-api": "codeartifact.api",
+    "codeartifact-repositories": "codeartifact.repositories",
+}
+
+
+def service_name(name: str, region: str) -> str:
+    """The endpoint service name in a region: `aws.sagemaker.<region>.*` for the Studio UI family."""
+    prefix = f"aws.sagemaker.{region}" if name in PRIVATE_STUDIO_SERVICES else f"com.amazonaws.{region}"
+    return f"{prefix}.{SERVICE_SUFFIXES[name]}"
+
+
 def endpoints_for(profile: Profile, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The endpoint names a profile selects, with overrides, in catalog order (stable ids)."""
     rank = PROFILES.index(profile)

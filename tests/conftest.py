@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from config import PlatformConfig, load_config
-from tests.aws import moto_server
+from tests.aws import FAKE_CREDENTIALS, moto_server
 from tests.synth import SAMPLE_CONFIG, Synthesized, config_variant, synthesize
 
 
@@ -39,6 +39,17 @@ def disposable(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
 def moto_endpoint() -> Iterator[str]:
     """One moto server for the session, on 127.0.0.1 and a free port."""
     yield from moto_server()
+
+
+@pytest.fixture
+def fake_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Credentials that only a local moto server accepts; no profile or config file is read."""
+    for name, value in FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(name.upper(), value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
 
 
 @pytest.fixture(scope="session")

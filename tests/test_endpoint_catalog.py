@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import pytest
+from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_ec2 as ec2
 
-from config.endpoint_catalog import ENDPOINT_CATALOG, PROFILES, endpoints_for
+from config.endpoint_catalog import ENDPOINT_CATALOG, PROFILES, SERVICE_SUFFIXES, endpoints_for, service_name
 
 
 @pytest.mark.parametrize("name", sorted(ENDPOINT_CATALOG))
 def test_every_entry_is_a_cdk_endpoint_service(name: str) -> None:
     service = getattr(ec2.InterfaceVpcEndpointAwsService, ENDPOINT_CATALOG[name].cdk_service, None)
     assert isinstance(service, ec2.InterfaceVpcEndpointAwsService)
+
+
+def test_service_names_match_the_cdk_constants() -> None:
+    """smoke looks endpoints up by these names: they must be the ones the templates create."""
+    assert set(SERVICE_SUFFIXES) == set(ENDPOINT_CATALOG)
+    stack = Stack(App(), "Probe", env=Environment(account="111122223333", region="eu-central-1"))
+    for name, spec in ENDPOINT_CATALOG.items():
+        constant = getattr(ec2.InterfaceVpcEndpointAwsService, spec.cdk_service)
+        assert stack.resolve(constant.name) == service_name(name, "eu-central-1"), name
 
 
 def test_profiles_nest() -> None:

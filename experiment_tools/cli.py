@@ -1,0 +1,294 @@
+"""The command line: `python -m experiment_tools <command>` or `experiment-tools <command>`.
+
+Exit codes: 0 success; 1 a smoke check failed or a deletion was declined; 2 bad input (an
+argument, a name, the config); 3 AWS refused or could not answer (after retrying throttling).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import IO, Any, NoReturn
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from experiment_tools import cleanup, leaderboard, lineage, output, provenance
+from experiment_tools.clients import DEFAULT_MAX_ATTEMPTS, AwsClients
+from experiment_tools.errors import ToolError, UsageError, explain
+from experiment_tools.tracking import STATUSES, RunTracker
+
+ClientsFactory = Callable[..., AwsClients]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _pair(flag: str, text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise UsageError(f"{flag}: {text!r} is not NAME=VALUE")
+    return name, value
+
+
+def _number_or_text(text: str) -> str | float:
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return value if text.strip().lower() not in ("nan", "inf", "-inf", "infinity", "-infinity") else text
+
+
+def _metric(text: str) -> tuple[str, float, int | None]:
+    name, value = _pair("--metric", text)
+    number, _, step = value.partition("@")
+    try:
+        parsed = float(number)
+        parsed_step = int(step) if step else None
+    except ValueError:
+        raise UsageError(f"--metric: {text!r} is not NAME=NUMBER or NAME=NUMBER@STEP") from None
+    return name, parsed, parsed_step
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--region", help="AWS region (default: the profile's or AWS_REGION)")
+    parser.add_argument("--profile", help="AWS named profile (default: the default credential chain)")
+    parser.add_argument("--endpoint-url", help="send every call to this endpoint (a VPC endpoint, or a local emulator)")
+    parser.add_argument(
+        "--max-attempts",
+        type=int,
+        default=DEFAULT_MAX_ATTEMPTS,
+        help=f"attempts per call, retrying throttling with exponential backoff (default {DEFAULT_MAX_ATTEMPTS})",
+    )
+    parser.add_argument("-o", "--output", choices=output.FORMATS, default="table", help="output format (default table)")
+
+
+def _command(commands: Any, name: str, summary: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=summary, description=summary)
+    _common(parser)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="experiment-tools", description="Track, compare, trace and clean up SageMaker experiments.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    track = _command(commands, "track", "record a run: parameters, metrics, artifacts and lineage")
+    track.add_argument("--experiment", required=True, help="experiment name (created if missing)")
+    track.add_argument("--run", required=True, help="run (trial) name, unique per account and region")
+    track.add_argument("--component", help="trial component to write to (default: the run name)")
+    track.add_argument("--description", default="", help="experiment description when it is created")
+    track.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE", help="a parameter; numbers stay numbers"
+    )
+    track.add_argument("--metric", action="append", default=[], metavar="NAME=VALUE[@STEP]", help="a metric value")
+    track.add_argument("--input", action="append", default=[], metavar="NAME=URI", help="an input artifact")
+    track.add_argument("--output-artifact", action="append", default=[], metavar="NAME=URI", help="an output artifact")
+    track.add_argument(
+        "--dataset",
+        action="append",
+        default=[],
+        metavar="NAME=S3URI",
+        help="an input pinned to its S3 version (prefixes end in /)",
+    )
+    track.add_argument(
+        "--code", metavar="DIR", help="record the git commit of DIR and whether it had uncommitted changes"
+    )
+    track.add_argument("--config-file", action="append", default=[], metavar="PATH", help="record the file's SHA-256")
+    track.add_argument("--image", help="container image; recorded by digest (ECR tags are resolved)")
+    track.add_argument(
+        "--share", action="append", default=[], metavar="COMPONENT", help="add an existing component to this run"
+    )
+    track.add_argument(
+        "--status", choices=STATUSES, default="Completed", help="component status to leave (default Completed)"
+    )
+
+    compare = _command(commands, "compare", "leaderboard of an experiment's runs")
+    compare.add_argument("experiment")
+    compare.add_argument(
+        "--where", action="append", default=[], metavar="NAME OP VALUE", help="filter, e.g. 'learning_rate<=0.1'"
+    )
+    compare.add_argument("--sort-by", metavar="NAME", help="metric or parameter to rank by (highest first)")
+    compare.add_argument("--ascending", action="store_true", help="lowest first (losses, errors)")
+    compare.add_argument(
+        "--stat", choices=sorted(leaderboard.STATS), default="last", help="metric summary to show (default last)"
+    )
+    compare.add_argument("--limit", type=int, help="show only the first N runs")
+    compare.add_argument("--with-lineage", action="store_true", help="include lineage.* parameters in table and CSV")
+
+    trace = _command(commands, "lineage", "the code, data, parameters and environment behind a run or a model")
+    trace.add_argument("kind", choices=("run", "model"))
+    trace.add_argument("name", help="run (trial) name, or model package ARN or GROUP/VERSION")
+
+    clean = _command(commands, "cleanup", "delete an experiment, its runs and the components only it uses")
+    clean.add_argument("experiment")
+    clean.add_argument("--dry-run", action="store_true", help="list what would be deleted and kept; change nothing")
+    clean.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    clean.add_argument(
+        "--include-pipeline-runs", action="store_true", help="also delete runs made by pipeline executions"
+    )
+
+    smoke = _command(commands, "smoke", "check a deployed environment-region against the config")
+    smoke.add_argument("--config", default="config/sample.yaml", help="platform config (default config/sample.yaml)")
+    smoke.add_argument("--environment", required=True, help="environment name in the config")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: IO[str] | None = None,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+    clients_factory: ClientsFactory = AwsClients.create,
+) -> int:
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    max_attempts = DEFAULT_MAX_ATTEMPTS
+    try:
+        args = build_parser().parse_args(argv)
+        max_attempts = args.max_attempts
+        if max_attempts < 1:
+            raise UsageError(f"--max-attempts: {max_attempts} must be at least 1")
+        if args.command == "smoke" and not args.region:
+            raise UsageError("smoke: --region is required (the environment-region to check)")
+        clients = clients_factory(
+            region=args.region, profile=args.profile, endpoint_url=args.endpoint_url, max_attempts=max_attempts
+        )
+        handler = {"track": _track, "compare": _compare, "lineage": _lineage, "cleanup": _cleanup, "smoke": _smoke}
+        return handler[args.command](args, clients, out, stdin or sys.stdin)
+    except ToolError as error:
+        for line in error.lines:
+            print(f"error: {line}", file=err)
+        return error.exit_code
+    except (ClientError, BotoCoreError) as error:
+        failure = explain(error, max_attempts)
+        print(f"error: {failure}", file=err)
+        return failure.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted", file=err)
+        return 130
+
+
+def _print(out: IO[str], text: str) -> None:
+    out.write(text + "\n")
+
+
+def _track(args: argparse.Namespace, clients: AwsClients, out: IO[str], _: IO[str]) -> int:
+    parameters = [_pair("--param", item) for item in args.param]
+    metrics = [_metric(item) for item in args.metric]
+    inputs = [_pair("--input", item) for item in args.input]
+    outputs = [_pair("--output-artifact", item) for item in args.output_artifact]
+    datasets = [_pair("--dataset", item) for item in args.dataset]
+    tracker = RunTracker(
+        clients, experiment=args.experiment, run=args.run, component=args.component, description=args.description
+    )
+    # Everything that reads local state or resolves versions runs before the first write, so a bad
+    # dataset, image or work tree leaves nothing half-recorded.
+    for name, uri in datasets:
+        provenance.dataset_version(clients.s3, f"--dataset {name}", uri)
+    if args.image:
+        provenance.image_digest(clients.ecr, "--image", args.image)
+    if args.code:
+        provenance.code_version(args.code)
+    for path in args.config_file:
+        provenance.file_sha256(path)
+    tracker.start()
+    for component in args.share:
+        tracker.share(component)
+    for name, uri in datasets:
+        tracker.log_dataset(name, uri)
+    if args.image:
+        tracker.log_image(args.image)
+    if args.code:
+        tracker.log_code(args.code)
+    for path in args.config_file:
+        tracker.log_config_file(path)
+    tracker.log_parameters({name: _number_or_text(value) for name, value in parameters})
+    for name, uri in inputs:
+        tracker.log_input(name, uri)
+    for name, uri in outputs:
+        tracker.log_output(name, uri)
+    for name, value, step in metrics:
+        tracker.log_metric(name, value, step=step)
+    tracker.finish(args.status)
+    summary = tracker.summary()
+    rows = [{"field": key, "value": value} for key, value in summary.items() if not isinstance(value, dict | list)]
+    rows += [
+        {"field": f"{group}.{key}", "value": value}
+        for group in ("parameters", "inputs", "outputs")
+        for key, value in summary[group].items()
+    ]
+    rows += (
+        [{"field": "shared_components", "value": ", ".join(summary["shared_components"])}]
+        if summary["shared_components"]
+        else []
+    )
+    _print(out, output.render(args.output, ["field", "value"], rows, summary))
+    return 0
+
+
+def _compare(args: argparse.Namespace, clients: AwsClients, out: IO[str], _: IO[str]) -> int:
+    if args.limit is not None and args.limit < 1:
+        raise UsageError(f"--limit: {args.limit} must be at least 1")
+    conditions = [leaderboard.Condition.parse(text) for text in args.where]
+    stat = leaderboard.STATS[args.stat]
+    rows = leaderboard.collect_runs(clients, args.experiment)
+    ranked = leaderboard.leaderboard(
+        rows, where=conditions, sort_by=args.sort_by, stat=stat, ascending=args.ascending, limit=args.limit
+    )
+    header, flat = leaderboard.flat_rows(ranked, stat, args.with_lineage)
+    _print(out, output.render(args.output, header, flat, leaderboard.document(ranked, args.experiment, stat)))
+    return 0
+
+
+def _lineage(args: argparse.Namespace, clients: AwsClients, out: IO[str], _: IO[str]) -> int:
+    found = lineage.run_lineage(clients, args.name) if args.kind == "run" else lineage.model_lineage(clients, args.name)
+    _print(out, output.render(args.output, ["section", "key", "value"], found.rows(), found.document()))
+    return 0
+
+
+def _cleanup(args: argparse.Namespace, clients: AwsClients, out: IO[str], stdin: IO[str]) -> int:
+    plan = cleanup.plan_cleanup(clients, args.experiment, include_pipeline_runs=args.include_pipeline_runs)
+    rows = plan.rows()
+    if args.dry_run:
+        _print(out, output.render(args.output, ["action", "kind", "name", "why"], rows, plan.document()))
+        return 0
+    if not args.yes:
+        if not stdin.isatty():
+            raise UsageError("cleanup: not a terminal, so no one can confirm: pass --yes, or --dry-run to look first")
+        _print(out, output.table(["action", "kind", "name", "why"], rows))
+        out.write(f"Type the experiment name ({plan.experiment}) to delete it: ")
+        out.flush()
+        if stdin.readline().strip() != plan.experiment:
+            _print(out, "not deleted")
+            return 1
+    deleted: list[dict[str, str]] = []
+    cleanup.execute(clients, plan, progress=lambda kind, name: deleted.append({"deleted": kind, "name": name}))
+    result = {**plan.document(), "deleted": deleted}
+    _print(out, output.render(args.output, ["deleted", "name"], deleted, result))
+    return 0
+
+
+def _smoke(args: argparse.Namespace, clients: AwsClients, out: IO[str], _: IO[str]) -> int:
+    from config.loader import ConfigError, load_config
+    from experiment_tools.smoke import run_checks
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        raise UsageError("invalid config", problems=tuple(str(error).splitlines())) from error
+    except OSError as error:
+        raise UsageError(f"--config: cannot read {args.config!r}: {error.strerror}") from error
+    checks = run_checks(clients, config, args.environment, args.region)
+    rows = [check.row() for check in checks]
+    failed = sum(not check.passed for check in checks)
+    document: dict[str, Any] = {
+        "environment": args.environment,
+        "region": args.region,
+        "failed": failed,
+        "checks": rows,
+    }
+    _print(out, output.render(args.output, ["check", "result", "detail"], rows, document))
+    return 1 if failed else 0
