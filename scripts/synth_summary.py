@@ -11,6 +11,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the repository's packages
+from scripts.cost_report import summary_line
+
 RESOURCE_QUOTA = 500
 TEMPLATE_BODY_QUOTA = 1_000_000  # bytes, from S3: what `cdk deploy` uploads
 
@@ -49,6 +52,7 @@ def main(argv: list[str]) -> int:
         f"{len(rows)} stacks, {sum(r[2] for r in rows)} resources; largest template "
         f"{max(r[2] for r in rows)}/{RESOURCE_QUOTA} resources, {max(r[3] for r in rows) / 1024:.1f} KB"
     )
+    print(summary_line(assembly))
     return 0
 
 

@@ -88,12 +88,13 @@ def test_summary_lists_each_stack_with_resources_and_size(cli_outputs: tuple[Pat
     )
     lines = result.stdout.strip().splitlines()
     assert lines[0].split() == ["stack", "name", "resources", "template"]
-    rows = {line.split()[0]: line.split() for line in lines[1:-1]}
+    rows = {line.split()[0]: line.split() for line in lines[1:-2]}
     assert len(rows) == 2 * len(SAMPLE_STACK_KINDS)
     assert {"dev-us-east-1/Data", "dev-eu-west-1/Studio", "dev-eu-west-1/Users3"} <= set(rows)
     template = next(p for d, _, p in stack_templates(cli_outputs[0]) if d == "dev-us-east-1/Data")
     assert int(rows["dev-us-east-1/Data"][2]) == len(json.loads(template.read_text())["Resources"])
-    assert lines[-1].startswith(f"{2 * len(SAMPLE_STACK_KINDS)} stacks, ")
+    assert lines[-2].startswith(f"{2 * len(SAMPLE_STACK_KINDS)} stacks, ")
+    assert lines[-1].startswith("fixed cost while idle, per month: dev-eu-west-1 $")
 
 
 def test_bad_config_fails_the_cli_and_writes_no_template(tmp_path: Path) -> None:
