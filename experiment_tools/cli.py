@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import IO, Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -186,25 +187,21 @@ def _track(args: argparse.Namespace, clients: AwsClients, out: IO[str], _: IO[st
     )
     # Everything that reads local state or resolves versions runs before the first write, so a bad
     # dataset, image or work tree leaves nothing half-recorded.
-    for name, uri in datasets:
-        provenance.dataset_version(clients.s3, f"--dataset {name}", uri)
-    if args.image:
-        provenance.image_digest(clients.ecr, "--image", args.image)
-    if args.code:
-        provenance.code_version(args.code)
-    for path in args.config_file:
-        provenance.file_sha256(path)
+    versions = [(name, provenance.dataset_version(clients.s3, f"--dataset {name}", uri)) for name, uri in datasets]
+    image = provenance.image_digest(clients.ecr, "--image", args.image) if args.image else None
+    code = provenance.code_version(args.code) if args.code else None
+    configs = [(Path(path).name, provenance.file_sha256(path)) for path in args.config_file]
     tracker.start()
     for component in args.share:
         tracker.share(component)
-    for name, uri in datasets:
-        tracker.log_dataset(name, uri)
-    if args.image:
-        tracker.log_image(args.image)
-    if args.code:
-        tracker.log_code(args.code)
-    for path in args.config_file:
-        tracker.log_config_file(path)
+    for name, version in versions:
+        tracker.record_dataset(name, version)
+    if image:
+        tracker.record_image(*image)
+    if code:
+        tracker.record_code(code)
+    for name, digest in configs:
+        tracker.record_config_file(name, digest)
     tracker.log_parameters({name: _number_or_text(value) for name, value in parameters})
     for name, uri in inputs:
         tracker.log_input(name, uri)
@@ -279,8 +276,6 @@ def _smoke(args: argparse.Namespace, clients: AwsClients, out: IO[str], _: IO[st
         config = load_config(args.config)
     except ConfigError as error:
         raise UsageError("invalid config", problems=tuple(str(error).splitlines())) from error
-    except OSError as error:
-        raise UsageError(f"--config: cannot read {args.config!r}: {error.strerror}") from error
     checks = run_checks(clients, config, args.environment, args.region)
     rows = [check.row() for check in checks]
     failed = sum(not check.passed for check in checks)

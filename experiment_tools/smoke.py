@@ -77,7 +77,7 @@ def run_checks(clients: AwsClients, config: PlatformConfig, environment: str, re
         try:
             checks.extend(checks_of())
         except LookupError as missing:
-            checks.append(Check(suite, False, str(missing).strip("'\"")))
+            checks.append(Check(suite, False, str(missing)))
         except ClientError as error:
             checks.append(Check(suite, False, str(explain(error, clients.max_attempts))))
     return checks

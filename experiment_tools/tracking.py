@@ -176,6 +176,10 @@ class RunTracker:
     def log_dataset(self, name: str, uri: str) -> provenance.DatasetVersion:
         """An input pinned to the data version it read: the object's version id or a prefix manifest."""
         version = provenance.dataset_version(self.clients.s3, f"dataset {name}", uri)
+        self.record_dataset(name, version)
+        return version
+
+    def record_dataset(self, name: str, version: provenance.DatasetVersion) -> None:
         self.log_input(name, version.uri)
         prefix = f"{LINEAGE}.dataset.{name}"
         if version.version_id:
@@ -185,26 +189,34 @@ class RunTracker:
             self.log_parameter(f"{prefix}.objects", version.objects)
         if version.as_of:
             self.log_parameter(f"{prefix}.as_of", version.as_of.isoformat())
-        return version
 
     def log_code(self, directory: str | Path = ".") -> provenance.CodeVersion:
         code = provenance.code_version(directory)
+        self.record_code(code)
+        return code
+
+    def record_code(self, code: provenance.CodeVersion) -> None:
         self.log_parameter(f"{LINEAGE}.git_commit", code.commit)
         self.log_parameter(f"{LINEAGE}.git_dirty", code.dirty)
         if code.remote:
             self.log_parameter(f"{LINEAGE}.git_remote", code.remote)
-        return code
 
     def log_config_file(self, path: str | Path) -> str:
         digest = provenance.file_sha256(path)
-        self.log_parameter(f"{LINEAGE}.config.{Path(path).name}.sha256", digest)
+        self.record_config_file(Path(path).name, digest)
         return digest
+
+    def record_config_file(self, name: str, digest: str) -> None:
+        self.log_parameter(f"{LINEAGE}.config.{name}.sha256", digest)
 
     def log_image(self, image: str) -> str:
         pinned, digest = provenance.image_digest(self.clients.ecr, "image", image)
+        self.record_image(pinned, digest)
+        return digest
+
+    def record_image(self, pinned: str, digest: str) -> None:
         self.log_input("image", pinned)
         self.log_parameter(f"{LINEAGE}.image_digest", digest)
-        return digest
 
     # -- writing --------------------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ the reason. Exit 1 when synthesis fails (an unacknowledged finding), 2 on a conf
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from constructs import IConstruct
 
 from config import ConfigError, PlatformConfig, load_config
 from platform_constructs.compliance import attach_compliance_packs
+from scripts.synth_app import cli_context
 from stacks.platform_app import build_platform, new_platform_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,9 +57,7 @@ def collect(root: IConstruct) -> list[Acknowledged]:
 
 
 def synthesize_with_packs(config: PlatformConfig, config_path: str, outdir: str) -> cdk.App:
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    context.update(json.loads((ROOT / "cdk.context.json").read_text()))
-    app = new_platform_app(context=context, outdir=outdir)
+    app = new_platform_app(context=cli_context(), outdir=outdir)
     build_platform(app, config, config_path)
     attach_compliance_packs(app)
     app.synth()

@@ -71,7 +71,7 @@ COLORS = {
 
 @dataclass
 class Graph:
-    clusters: dict[str, dict[str, str]] = field(default_factory=dict)  # stack id -> node id -> label
+    clusters: dict[str, dict[str, str]] = field(default_factory=dict)  # stack (Data, Studio...) -> node id -> label
     edges: set[tuple[str, str]] = field(default_factory=set)
 
 
@@ -146,11 +146,9 @@ def build_graph(stage_dir: Path) -> Graph:
                 continue
             node_of[(aid, logical_id)] = node
         if nodes:
-            graph.clusters[aid] = nodes
+            graph.clusters[short[aid]] = nodes
     for aid in sorted(templates):
         resources = templates[aid].get("Resources", {})
-        outputs = templates[aid].get("Outputs", {})
-        del outputs  # outputs are resolved from the producing side below
         for logical_id, resource in sorted(resources.items()):
             sources = [node_of[(aid, logical_id)]] if (aid, logical_id) in node_of else []
             if resource["Type"] == "AWS::IAM::Policy":  # a policy speaks for the roles it is attached to
@@ -163,7 +161,7 @@ def build_graph(stage_dir: Path) -> Graph:
                 for source in sources:
                     if found and found != source:
                         graph.edges.add((source, found))
-    return _named(graph, short)
+    return graph
 
 
 def _resolve(
@@ -184,10 +182,6 @@ def _resolve(
     for _, logical_id, _ in _references(value):
         return node_of.get((producer, logical_id))
     return None
-
-
-def _named(graph: Graph, short: dict[str, str]) -> Graph:
-    return Graph(clusters={short[aid]: nodes for aid, nodes in graph.clusters.items()}, edges=graph.edges)
 
 
 def to_dot(graph: Graph, stage: str) -> str:

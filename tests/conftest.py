@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,7 +43,7 @@ def moto_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def fake_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+def fake_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Credentials that only a local moto server accepts; no profile or config file is read."""
     for name, value in FAKE_CREDENTIALS.items():
         monkeypatch.setenv(name.upper(), value)

@@ -26,13 +26,6 @@ SAMPLE_CONFIG = ROOT / "config" / "sample.yaml"
 Template = dict[str, Any]
 
 
-def cdk_context() -> dict[str, Any]:
-    """What the CDK CLI hands the app: cdk.json's context plus the committed lookups."""
-    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
-    context.update(json.loads((ROOT / "cdk.context.json").read_text()))
-    return context
-
-
 def sample_data() -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load(SAMPLE_CONFIG.read_text())
     return data

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from config import parse_config
 from scripts.acknowledgments import collect, synthesize_with_packs
+from scripts.synth_app import cli_context
 from stacks.platform_app import build_platform, new_platform_app
-from tests.synth import cdk_context
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +27,7 @@ def main(argv: list[str]) -> int:
     config_file, outdir, packs = Path(argv[1]), argv[2], "--packs" in argv[3:]
     config = parse_config(config_file.read_text(), str(config_file), ROOT / "config")
     if not packs:
-        app = new_platform_app(context=cdk_context(), outdir=outdir)
+        app = new_platform_app(context=cli_context(), outdir=outdir)
         build_platform(app, config, "config/sample.yaml")
         app.synth()
         return 0

@@ -20,7 +20,8 @@ from platform_constructs.compliance import (
     wildcard_findings,
 )
 from scripts.acknowledgments import Acknowledged
-from tests.synth import ROOT, cdk_context, config_variant, synthesize
+from scripts.synth_app import cli_context
+from tests.synth import ROOT, config_variant, synthesize
 
 # Rules whose findings carry a per-item suffix ([Resource::...], [Policy::...]): a bare id would
 # acknowledge nothing, and a broad one would hide future findings.
@@ -81,7 +82,7 @@ def test_every_acknowledged_rule_is_explained_in_the_readme(compliant_sample: li
 
 
 def test_an_unexplained_wildcard_fails_synthesis(tmp_path: Path) -> None:
-    app = cdk.App(context=cdk_context(), outdir=str(tmp_path))
+    app = cdk.App(context=cli_context(), outdir=str(tmp_path))
     stack = cdk.Stack(app, "Probe", env=cdk.Environment(account="111122223333", region="us-east-1"))
     role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
     role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["arn:aws:s3:::somewhere/*"]))

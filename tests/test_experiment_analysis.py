@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from experiment_tools import lineage
-from experiment_tools.leaderboard import Condition, RunRow, leaderboard
+from experiment_tools.leaderboard import Condition, RunRow, collect_runs, leaderboard
 from experiment_tools.tracking import RunTracker
 from tests.aws import client
 from tests.tooling import factory_for, moto_clients, run_cli, stubbed_clients, unique
@@ -99,13 +99,40 @@ def test_compare_of_a_missing_experiment_is_an_aws_error(moto_endpoint: str) -> 
 
 
 def test_a_runs_own_values_win_over_a_shared_components() -> None:
-    """moto lists a shared component under one run only, so the merge is checked on its own."""
-    own = RunRow(run="r1", parameters={"rows": 900.0}, metrics={"auc": {"Last": 0.8}})
-    other = RunRow(run="r2", parameters={"rows": 1000.0}, metrics={"auc": {"Last": 0.7}})
-    assert [row.run for row in leaderboard([other, own], where=[Condition.parse("rows >= 950")])] == ["r2"]
-    assert [row.run for row in leaderboard([other, own], sort_by="auc")] == ["r1", "r2"]
+    """moto lists a shared component under its last run only, so the listing is stubbed."""
+    clients, stubber = stubbed_clients()
+    stubber.add_response("describe_experiment", {"ExperimentName": "churn"}, {"ExperimentName": "churn"})
+    stubber.add_response("list_trials", {"TrialSummaries": [{"TrialName": "r1"}]}, {"ExperimentName": "churn"})
+    listed = [{"TrialComponentName": "churn-prep"}, {"TrialComponentName": "r1"}]  # the shared one first
+    stubber.add_response("list_trial_components", {"TrialComponentSummaries": listed}, {"TrialName": "r1"})
+    own = {
+        "TrialComponentName": "r1",
+        "Status": {"PrimaryStatus": "Completed"},
+        "Parameters": {"rows": {"NumberValue": 900}},
+        "Metrics": [{"MetricName": "auc", "Last": 0.8, "Max": 0.8}],
+    }
+    shared = {
+        "TrialComponentName": "churn-prep",
+        "Status": {"PrimaryStatus": "InProgress"},
+        "Parameters": {"rows": {"NumberValue": 1000}, "split": {"StringValue": "time"}},
+    }
+    stubber.add_response("describe_trial_component", own, {"TrialComponentName": "r1"})
+    stubber.add_response("describe_trial_component", shared, {"TrialComponentName": "churn-prep"})
+    with stubber:
+        (row,) = collect_runs(clients, "churn")
+    stubber.assert_no_pending_responses()
+    assert (row.status, row.parameters) == ("Completed", {"rows": 900.0, "split": "time"})
+    assert row.components == ["r1", "churn-prep"]
+
+
+def test_ordering_conditions_need_numbers_and_equality_compares_like_with_like() -> None:
     assert Condition.parse("model != linear").holds("xgboost")
+    assert Condition.parse("rate = 0.1").holds(0.1)
+    assert not Condition.parse("rate = 0.1").holds("0.1")
     assert not Condition.parse("rate > 0.1").holds("fast")
+    assert not Condition.parse("rate > 0.1").holds(None)
+    rows = [RunRow(run="r1", parameters={"rows": 900.0}), RunRow(run="r2", parameters={"rows": 1000.0})]
+    assert [row.run for row in leaderboard(rows, where=[Condition.parse("rows >= 950")])] == ["r2"]
 
 
 def test_run_lineage_lists_code_data_parameters_and_environment(moto_endpoint: str) -> None:
@@ -269,7 +296,7 @@ def training_job(now: datetime) -> dict[str, Any]:
     }
 
 
-def test_factory_for_is_used_by_the_cli() -> None:
+def test_access_denied_is_one_line_and_exit_3() -> None:
     clients, stubber = stubbed_clients()
     stubber.add_client_error(
         "describe_trial", "AccessDeniedException", "not authorized to perform: sagemaker:DescribeTrial"

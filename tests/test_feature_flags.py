@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from scripts.feature_flags import recommended_flags
-from tests.synth import ROOT, cdk_context
+from scripts.synth_app import cli_context
+from tests.synth import ROOT
 
 
 def test_cdk_json_has_every_recommended_flag_with_its_value() -> None:
@@ -27,7 +28,7 @@ def test_committed_context_covers_every_sample_account_region() -> None:
     from tests.synth import SAMPLE_CONFIG
 
     config = load_config(SAMPLE_CONFIG)
-    context = cdk_context()
+    context = cli_context()
     for env in config.environments:
         for region in env.regions:
             zones = context[f"availability-zones:account={env.account}:region={region.name}"]

@@ -14,7 +14,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 
 from platform_constructs.compliance import GUARD_RULES, guard_plugin
-from tests.synth import cdk_context
+from scripts.synth_app import cli_context
 
 ROLE = "arn:aws:iam::111122223333:role/team"
 BOUNDARY = "arn:aws:iam::111122223333:policy/boundary"
@@ -74,7 +74,7 @@ DECLARED = {line.split()[1] for line in GUARD_RULES.read_text().splitlines() if 
 def failed_rules(tmp_path: Path, build: Callable[[cdk.Stack], None]) -> set[str]:
     """The platform's Guard rules that failed (CloudFormation's default rules run too; the probes'
     placeholder ids would trip some of those, which is not what these tests are about)."""
-    app = cdk.App(context=cdk_context(), outdir=str(tmp_path))
+    app = cdk.App(context=cli_context(), outdir=str(tmp_path))
     stack = cdk.Stack(app, "Probe", env=cdk.Environment(account="111122223333", region="us-east-1"))
     build(stack)
     cdk.Validations.of(app).add_plugins(guard_plugin())
