@@ -81,8 +81,8 @@ snapshots: setup-dev
 	$(PY) -m pytest tests/test_snapshots.py --update-snapshots
 
 lock:
-	$(PY) -m piptools compile --quiet --strip-extras --no-header -o requirements.txt requirements.in
-	$(PY) -m piptools compile --quiet --strip-extras --no-header -o requirements-dev.txt requirements-dev.in
+	$(PY) -m piptools compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	$(PY) -m piptools compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
 
 clean:
 	rm -rf $(OUT) $(STAMPS) .pytest_cache .mypy_cache .ruff_cache

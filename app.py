@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from config import ConfigError, load_config
+from platform_config import ConfigError, load_config
 from platform_constructs.compliance import attach_compliance_packs
 from stacks.platform_app import build_platform, new_platform_app
 

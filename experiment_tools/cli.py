@@ -269,8 +269,8 @@ def _cleanup(args: argparse.Namespace, clients: AwsClients, out: IO[str], stdin:
 
 
 def _smoke(args: argparse.Namespace, clients: AwsClients, out: IO[str], _: IO[str]) -> int:
-    from config.loader import ConfigError, load_config
     from experiment_tools.smoke import run_checks
+    from platform_config.loader import ConfigError, load_config
 
     try:
         config = load_config(args.config)

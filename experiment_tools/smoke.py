@@ -14,11 +14,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from config.endpoint_catalog import service_name
-from config.naming import Naming, StackKind
-from config.schema import EnvironmentConfig, PlatformConfig
 from experiment_tools.clients import AwsClients
 from experiment_tools.errors import UsageError, explain
+from platform_config.endpoint_catalog import service_name
+from platform_config.naming import Naming, StackKind
+from platform_config.schema import EnvironmentConfig, PlatformConfig
 
 COMPLETE = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
 OUTPUT_STACKS = (StackKind.DATA, StackKind.NETWORK, StackKind.REGISTRY, StackKind.STUDIO)

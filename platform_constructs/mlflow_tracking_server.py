@@ -9,7 +9,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from config.schema import MlflowSettings
+from platform_config.schema import MlflowSettings
 from platform_constructs.stateful import Retention
 
 ARTIFACT_PREFIX = "mlflow"

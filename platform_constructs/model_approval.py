@@ -54,7 +54,7 @@ class ModelApproverRole(Construct):
 
 class ModelApprovalNotifications(Construct):
     """An EventBridge rule on model package state changes of the platform's groups, to an
-    SNS topic encrypted with the platform key; e-mail subscribers from config."""
+    SNS topic encrypted with the platform key; e-mail subscribers from platform_config."""
 
     def __init__(
         self,

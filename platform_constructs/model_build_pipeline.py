@@ -17,7 +17,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from config.schema import CodeConnectionSource
+from platform_config.schema import CodeConnectionSource
 from platform_constructs.compliance import PACKS, acknowledge
 from platform_constructs.stateful import Retention
 

@@ -11,7 +11,7 @@ from platform_constructs.stateful import Retention
 
 
 class ModelPackageGroup(Construct):
-    """Name and description are create-only: both come from config values that never change
+    """Name and description are create-only: both come from platform_config values that never change
     meaning (the group name; a description written once). The resource policy:
 
     - denies changing a version's approval status to every principal but `approver_role_arn`

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
-from config.endpoint_catalog import ENDPOINT_CATALOG
+from platform_config.endpoint_catalog import ENDPOINT_CATALOG
 
 
 def _construct_id(name: str) -> str:

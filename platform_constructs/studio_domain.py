@@ -8,7 +8,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from config.schema import MIN_IDLE_MINUTES
+from platform_config.schema import MIN_IDLE_MINUTES
 from platform_constructs.stateful import Retention
 from platform_constructs.studio_lifecycle_config import StudioLifecycleConfig
 

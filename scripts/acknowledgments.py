@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aws_cdk as cdk
 from constructs import IConstruct
 
-from config import ConfigError, PlatformConfig, load_config
+from platform_config import ConfigError, PlatformConfig, load_config
 from platform_constructs.compliance import attach_compliance_packs
 from scripts.synth_app import cli_context
 from stacks.platform_app import build_platform, new_platform_app

@@ -26,7 +26,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: the repository's packages
-from config.endpoint_catalog import PROFILES  # noqa: E402
+from platform_config.endpoint_catalog import PROFILES  # noqa: E402
 from scripts.synth_app import assembly_problem, synth_config  # noqa: E402
 
 PRICES = ROOT / "pricing" / "prices.yaml"

@@ -7,7 +7,7 @@ from typing import Any
 from aws_cdk import CfnOutput, Duration, Stack
 from constructs import Construct
 
-from config.schema import DataSettings
+from platform_config.schema import DataSettings
 from platform_constructs.access_logs_bucket import AccessLogsBucket
 from platform_constructs.platform_key import PlatformKey
 from platform_constructs.secure_bucket import SecureBucket

@@ -9,8 +9,8 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from config.naming import Naming
-from config.schema import PlatformConfig
+from platform_config.naming import Naming
+from platform_config.schema import PlatformConfig
 from platform_constructs.compliance import PACKS, acknowledge
 from platform_constructs.permissions_boundary import DENIED
 from stacks.platform_stage import PlatformStage

@@ -9,7 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from config.schema import PlatformConfig
+from platform_config.schema import PlatformConfig
 from platform_constructs.model_build_pipeline import ModelBuildPipeline
 from platform_constructs.stateful import Retention
 from stacks.pipelines_stack import PipelinesStack

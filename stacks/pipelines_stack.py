@@ -10,8 +10,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from config.naming import Naming
-from config.schema import EnvironmentConfig, PlatformConfig
+from platform_config.naming import Naming
+from platform_config.schema import EnvironmentConfig, PlatformConfig
 from platform_constructs.model_approval import ModelApprovalNotifications
 from platform_constructs.pipeline_definition import ReferencePipelineInputs
 from platform_constructs.reference_pipeline import ReferencePipeline

@@ -6,7 +6,7 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from config.schema import PlatformConfig
+from platform_config.schema import PlatformConfig
 from stacks.delivery_stack import DeliveryStack
 from stacks.platform_stage import PlatformStage, add_platform_stages
 

@@ -6,10 +6,10 @@ from aws_cdk import App, CfnResource, CfnWaitConditionHandle, Environment, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from config.endpoint_catalog import endpoints_for_names
-from config.naming import Naming, StackKind
-from config.placement import place_users
-from config.schema import EnvironmentConfig, PlatformConfig, RegionConfig
+from platform_config.endpoint_catalog import endpoints_for_names
+from platform_config.naming import Naming, StackKind
+from platform_config.placement import place_users
+from platform_config.schema import EnvironmentConfig, PlatformConfig, RegionConfig
 from platform_constructs.stateful import Retention
 from stacks.data_stack import DataStack
 from stacks.guardrails_stack import GuardrailsStack

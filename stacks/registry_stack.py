@@ -10,8 +10,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from config.naming import Naming
-from config.schema import PlatformConfig
+from platform_config.naming import Naming
+from platform_config.schema import PlatformConfig
 from platform_constructs.mlflow_tracking_server import MlflowTrackingServer
 from platform_constructs.model_approval import ModelApproverRole
 from platform_constructs.model_package_group import ModelPackageGroup

@@ -12,8 +12,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from config.naming import Naming
-from config.schema import PlatformConfig
+from platform_config.naming import Naming
+from platform_config.schema import PlatformConfig
 from platform_constructs.stateful import Retention, pin_logical_id
 from platform_constructs.studio_domain import StudioDomain
 from platform_constructs.studio_lifecycle_config import StudioLifecycleConfig, content_digest

@@ -1,4 +1,4 @@
-"""A share of the domain's user profiles: which share is decided by config.placement."""
+"""A share of the domain's user profiles: which share is decided by platform_config.placement."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from config import PlatformConfig, load_config
+from platform_config import PlatformConfig, load_config
 from tests.aws import FAKE_CREDENTIALS, moto_server
 from tests.synth import SAMPLE_CONFIG, Synthesized, config_variant, synthesize
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from config import load_config
-from config.naming import Naming
-from config.schema import EnvironmentConfig, RegionConfig
+from platform_config import load_config
+from platform_config.naming import Naming
+from platform_config.schema import EnvironmentConfig, RegionConfig
 from tests.synth import SAMPLE_CONFIG
 
 _SAMPLE = load_config(SAMPLE_CONFIG)

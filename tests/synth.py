@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from config import PlatformConfig, parse_config
+from platform_config import PlatformConfig, parse_config
 from scripts.acknowledgments import Acknowledged
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from config import parse_config
+from platform_config import parse_config
 from scripts.acknowledgments import collect, synthesize_with_packs
 from scripts.synth_app import cli_context
 from stacks.platform_app import build_platform, new_platform_app

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from config import PlatformConfig
+from platform_config import PlatformConfig
 from scripts.synth_summary import stack_templates
 from tests.stages import SAMPLE_STACK_KINDS
 from tests.synth import ROOT

@@ -13,7 +13,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from config import ConfigError, PlatformConfig, parse_config
+from platform_config import ConfigError, PlatformConfig, parse_config
 from tests.synth import SAMPLE_CONFIG, sample_data, synthesize
 
 JUNK = st.one_of(

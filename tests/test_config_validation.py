@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from config import ConfigError, load_config, parse_config
+from platform_config import ConfigError, load_config, parse_config
 from tests.synth import ROOT, SAMPLE_CONFIG, config_variant, sample_data
 
 Change = Callable[[dict[str, Any]], None]
@@ -68,7 +68,8 @@ LONG_GROUP = "g" * 54  # "mlexp-dev-" + 54 = 64 characters, one over the limit
 INVALID: dict[str, tuple[Change, str]] = {
     "unknown region": (
         _set(f"{REGION0}.name", "us-east-9"),
-        "environments[0].regions[0].name: is not a supported AWS region (see config/regions.py) (got 'us-east-9')",
+        "environments[0].regions[0].name: is not a supported AWS region (see platform_config/regions.py) "
+        "(got 'us-east-9')",
     ),
     "account too short": (
         _set(f"{ENV0}.account", "12345"),

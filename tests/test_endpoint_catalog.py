@@ -6,7 +6,7 @@ import pytest
 from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_ec2 as ec2
 
-from config.endpoint_catalog import ENDPOINT_CATALOG, PROFILES, SERVICE_SUFFIXES, endpoints_for, service_name
+from platform_config.endpoint_catalog import ENDPOINT_CATALOG, PROFILES, SERVICE_SUFFIXES, endpoints_for, service_name
 
 
 @pytest.mark.parametrize("name", sorted(ENDPOINT_CATALOG))

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-from config import PlatformConfig
-from config.endpoint_catalog import service_name
-from config.naming import Naming, StackKind
 from experiment_tools.clients import AwsClients
+from platform_config import PlatformConfig
+from platform_config.endpoint_catalog import service_name
+from platform_config.naming import Naming, StackKind
 from tests.aws import client
 from tests.tooling import factory_for, moto_clients, run_cli, unique
 

@@ -24,7 +24,7 @@ def test_cdk_json_runs_the_app_with_the_project_venv() -> None:
 
 
 def test_committed_context_covers_every_sample_account_region() -> None:
-    from config import load_config
+    from platform_config import load_config
     from tests.synth import SAMPLE_CONFIG
 
     config = load_config(SAMPLE_CONFIG)

@@ -8,7 +8,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_logs as logs
 
-from config.schema import LOG_RETENTION_DAYS
+from platform_config.schema import LOG_RETENTION_DAYS
 from platform_constructs.log_retention import RETENTION_BY_DAYS, retention_days
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.naming import NAME_RULES, Naming, StackKind
+from platform_config.naming import NAME_RULES, Naming, StackKind
 
 NAMING = Naming(project="mlexp", environment="dev")
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk import aws_ec2 as ec2
 
-from config.endpoint_catalog import ENDPOINT_CATALOG
+from platform_config.endpoint_catalog import ENDPOINT_CATALOG
 from tests.stages import SAMPLE_STAGES
 from tests.synth import Synthesized, Template, only, resources
 

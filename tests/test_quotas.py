@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from config import parse_config
+from platform_config import parse_config
 from scripts.synth_benchmark import BENCH_REGIONS, bench_config
 from tests.synth import SAMPLE_CONFIG, Synthesized, synthesize
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from config import parse_config
+from platform_config import parse_config
 from scripts.architecture_diagram import _stage_assembly, build_graph, to_dot
 from scripts.synth_benchmark import BENCH_REGIONS, bench_config, placeholder_zones
 from tests.synth import ROOT, Synthesized

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from config.placement import MAX_PROFILES_PER_STACK, RESOURCE_QUOTA, place_users, user_stack_index
+from platform_config.placement import MAX_PROFILES_PER_STACK, RESOURCE_QUOTA, place_users, user_stack_index
 from platform_constructs.studio_user_profile import profile_logical_id
 from tests.stages import SAMPLE_STAGES
 from tests.synth import Synthesized, config_variant, resources, synthesize

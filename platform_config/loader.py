@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from config.checks import cross_field_problems
-from config.schema import MAX_SCRIPT_BYTES, PlatformConfig
+from platform_config.checks import cross_field_problems
+from platform_config.schema import MAX_SCRIPT_BYTES, PlatformConfig
 
 _MAX_SHOWN = 60
 

@@ -9,9 +9,9 @@ import ipaddress
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from config.naming import APP_TYPE_ABBREVIATIONS, DIGEST_LENGTH, NAME_RULES, Naming
-from config.placement import MAX_PROFILES_PER_STACK, RESOURCES_PER_PROFILE, place_users
-from config.schema import PlatformConfig
+from platform_config.naming import APP_TYPE_ABBREVIATIONS, DIGEST_LENGTH, NAME_RULES, Naming
+from platform_config.placement import MAX_PROFILES_PER_STACK, RESOURCES_PER_PROFILE, place_users
+from platform_config.schema import PlatformConfig
 
 Problem = tuple[str, str, Any]
 

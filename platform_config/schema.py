@@ -10,9 +10,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
-from config.endpoint_catalog import ENDPOINT_CATALOG, Profile, endpoints_for
-from config.naming import SAGEMAKER_NAME_PATTERN
-from config.regions import SUPPORTED_REGIONS
+from platform_config.endpoint_catalog import ENDPOINT_CATALOG, Profile, endpoints_for
+from platform_config.naming import SAGEMAKER_NAME_PATTERN
+from platform_config.regions import SUPPORTED_REGIONS
 
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (
@@ -62,7 +62,7 @@ def _sagemaker_name(value: str) -> str:
 
 def _region(value: str) -> str:
     if value not in SUPPORTED_REGIONS:
-        raise ValueError("is not a supported AWS region (see config/regions.py)")
+        raise ValueError("is not a supported AWS region (see platform_config/regions.py)")
     return value
 
 
