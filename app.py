@@ -3,6 +3,10 @@
 
 cdk synth                      # the sample, config/sample.yaml
 cdk synth -c config=PATH.yaml  # another platform
+python app.py [PATH.yaml]      # the same without the CLI (reads cdk.json's context itself)
+
+Exit 1, with one line per problem, on a config error or on a compliance finding nobody
+acknowledged; in both cases no stage should be deployed from what is in cdk.out.
 """
 
 from __future__ import annotations
@@ -10,26 +14,28 @@ from __future__ import annotations
 import sys
 
 from platform_config import ConfigError, load_config
-from platform_constructs.compliance import attach_compliance_packs
-from stacks.platform_app import build_platform, new_platform_app
+from stacks.platform_app import new_platform_app, project_context, run_by_cli, synthesize_platform
 
 DEFAULT_CONFIG = "config/sample.yaml"
 
 
-def main() -> int:
-    app = new_platform_app()
-    config_path = app.node.try_get_context("config") or DEFAULT_CONFIG
+def main(argv: list[str]) -> int:
+    context = None if run_by_cli() else project_context({"config": argv[1]} if len(argv) > 1 else None)
+    config_path = new_platform_app(context=context).node.try_get_context("config") or DEFAULT_CONFIG
     try:
         config = load_config(config_path)
+        _, findings = synthesize_platform(config, config_path, context=context)
     except ConfigError as error:
         print(error, file=sys.stderr)
         print(f"{len(error.problems)} problem(s) in {config_path}; nothing was synthesized.", file=sys.stderr)
         return 1
-    build_platform(app, config, config_path)
-    attach_compliance_packs(app)
-    app.synth()
+    for finding in findings:
+        print(f"error: {finding.line()}", file=sys.stderr)
+    if findings:
+        print(f"{len(findings)} compliance finding(s) nobody acknowledged: synthesis failed.", file=sys.stderr)
+        return 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv))

@@ -21,7 +21,7 @@ from experiment_tools.tracking import LINEAGE, plain_parameter
 MODEL_PACKAGE_ARN = re.compile(r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/[^/]+/\d+")
 GROUP_VERSION = re.compile(r"(?P<group>[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})/(?P<version>\d+)")
 PIPELINE_EXECUTION_ARN = re.compile(r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline/[^/]+/execution/[^/]+")
-REFERENCE_PIPELINE_SUFFIX = "-reference"  # platform_config.naming.Naming.reference_pipeline_name
+REFERENCE_PIPELINE_SUFFIX = "--reference"  # platform_config.naming.Naming.reference_pipeline_name
 JOB_SOURCE = re.compile(
     r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:(?P<kind>training-job|processing-job)/(?P<name>.+)"
 )

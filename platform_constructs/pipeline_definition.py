@@ -24,6 +24,7 @@ MAX_DEFINITION_BYTES = 1_048_576  # AWS::SageMaker::Pipeline PipelineDefinitionB
 PROCESSING_CODE = "/opt/ml/processing/code"
 TRAINING_CODE_CHANNEL = "code"
 PROPERTY_FILE = "EvaluationReport"
+TEAM_TAG = "Team"
 ACCURACY_PATH = "metrics.accuracy.value"
 MAX_RUNTIME_SECONDS = 3600
 VOLUME_GB = 30
@@ -60,6 +61,8 @@ def build_definition(inputs: ReferencePipelineInputs) -> dict[str, Any]:
     run_prefix = [*team_prefix, _get("Execution.PipelineExecutionId")]
     code = _get("Parameters.CodeUri")
     network = {"SecurityGroupIds": [inputs.security_group_id], "Subnets": list(inputs.subnet_ids)}
+    # The team role creates jobs only with the team's tag (platform_constructs/team_access.py).
+    tags = [{"Key": TEAM_TAG, "Value": inputs.team}]
     stopping = {"MaxRuntimeInSeconds": MAX_RUNTIME_SECONDS}
 
     def s3_input(name: str, uri: Any, local: str) -> dict[str, Any]:
@@ -105,6 +108,7 @@ def build_definition(inputs: ReferencePipelineInputs) -> dict[str, Any]:
                 "VpcConfig": network,
             },
             "StoppingCondition": stopping,
+            "Tags": tags,
         }
 
     def output_uri(step: str, output: str) -> dict[str, str]:
@@ -163,6 +167,7 @@ def build_definition(inputs: ReferencePipelineInputs) -> dict[str, Any]:
             "EnableInterContainerTrafficEncryption": True,
             "StoppingCondition": stopping,
             "HyperParameters": {"regularization": "1.0", "max-iterations": "200"},
+            "Tags": tags,
         },
     }
     evaluate = {

@@ -11,7 +11,7 @@ from constructs import Construct
 
 from platform_config.naming import Naming
 from platform_config.schema import PlatformConfig
-from platform_constructs.compliance import PACKS, acknowledge
+from platform_constructs.acknowledge import PACKS, acknowledge
 from platform_constructs.permissions_boundary import DENIED
 from stacks.platform_stage import PlatformStage
 

@@ -9,11 +9,12 @@ from constructs import Construct
 from platform_config.endpoint_catalog import endpoints_for_names
 from platform_config.naming import Naming, StackKind
 from platform_config.placement import place_users
-from platform_config.schema import EnvironmentConfig, PlatformConfig, RegionConfig
+from platform_config.schema import CodeConnectionSource, EnvironmentConfig, PlatformConfig, RegionConfig
+from platform_constructs.model_build_pipeline import CodeSource
 from platform_constructs.stateful import Retention
 from stacks.data_stack import DataStack
 from stacks.guardrails_stack import GuardrailsStack
-from stacks.model_build_stack import ModelBuildStack
+from stacks.model_build_stack import ModelBuildStack, TeamBuild
 from stacks.network_stack import NetworkStack
 from stacks.pipelines_stack import PipelinesStack
 from stacks.registry_stack import RegistryStack
@@ -51,14 +52,22 @@ class PlatformStage(Stage):
             self,
             "Guardrails",
             boundary_name=boundary_name,
+            project=config.project,
+            environment=environment.name,
+            disposable=not environment.retain_stateful,
             **stack_props(StackKind.GUARDRAILS, "permissions boundary of every platform role"),
         )
+        pipeline_teams = _pipeline_teams(config)
+        build_teams = pipeline_teams if config.model_build.enabled else ()
         self.data = DataStack(
             self,
             "Data",
             key_alias=naming.kms_alias(),
             retention=retention,
             settings=config.data,
+            build_teams=build_teams,
+            model_readers=_model_readers(config),
+            eventbridge_topics=bool(config.model_groups),
             **stack_props(StackKind.DATA, "platform key, datasets, artifacts and access-log buckets"),
         )
         self.network = NetworkStack(
@@ -66,7 +75,7 @@ class PlatformStage(Stage):
             "Network",
             vpc_cidr=region.vpc_cidr,
             az_count=region.az_count,
-            endpoint_names=_endpoint_names(config, environment, region),
+            endpoint_names=_endpoint_names(config, environment, region, builds=bool(build_teams)),
             flow_log_key=self.data.key,
             flow_log_retention_days=config.network.flow_log_retention_days,
             retention=retention,
@@ -132,16 +141,29 @@ class PlatformStage(Stage):
         self.pipelines.add_stack_dependency(self.registry)
         stacks = [self.data, self.network, self.registry, self.studio, *self.user_stacks, self.pipelines]
         self.model_build: ModelBuildStack | None = None
-        if config.model_build.enabled and self.pipelines.pipelines:
+        if build_teams:
+            builds = tuple(
+                TeamBuild(
+                    team=team.name,
+                    sagemaker_pipeline_name=self.pipelines.pipelines[team.name].pipeline_name,
+                    team_role_arn=self.studio.team_roles[team.name].role_arn,
+                    grant_pass_team_role=self.studio.team_execution_roles[team.name].grant_pass_to_sagemaker,
+                    source=_code_source(team.model_build_source),
+                )
+                for team in config.teams
+                if team.name in build_teams
+            )
             self.model_build = ModelBuildStack(
                 self,
                 "ModelBuild",
-                config=config,
-                studio=self.studio,
-                pipelines=self.pipelines,
+                builds=builds,
                 artifacts=self.data.artifacts,
                 pipeline_artifacts=self.data.pipeline_artifacts,
                 key=self.data.key,
+                vpc=self.network.vpc,
+                security_group=self.network.studio_security_group,
+                package_domain_name=naming.package_domain_name(),
+                timeout_minutes=config.model_build.timeout_minutes,
                 retention=retention,
                 **stack_props(StackKind.MODEL_BUILD, "model-build CodePipelines that rerun the reference pipelines"),
             )
@@ -161,12 +183,39 @@ class PlatformStage(Stage):
         Tags.of(self).add("Team", "platform")
 
 
-def _endpoint_names(config: PlatformConfig, environment: EnvironmentConfig, region: RegionConfig) -> tuple[str, ...]:
-    """The region's endpoint selection, plus what enabled features need to work without internet."""
+# What enabled features need to work without internet, whatever the endpoint profile says.
+MLFLOW_ENDPOINTS = ("sagemaker-experiments",)
+MODEL_BUILD_ENDPOINTS = ("sagemaker-api", "logs", "codeartifact-api", "codeartifact-repositories")
+
+
+def _endpoint_names(
+    config: PlatformConfig, environment: EnvironmentConfig, region: RegionConfig, *, builds: bool
+) -> tuple[str, ...]:
+    """The region's endpoint selection, plus what enabled features need."""
     names = environment.endpoints_in(region)
-    if config.mlflow.enabled and "sagemaker-experiments" not in names:
-        names = endpoints_for_names((*names, "sagemaker-experiments"))
-    return names
+    needed = (MLFLOW_ENDPOINTS if config.mlflow.enabled else ()) + (MODEL_BUILD_ENDPOINTS if builds else ())
+    return endpoints_for_names((*names, *needed))
+
+
+def _pipeline_teams(config: PlatformConfig) -> tuple[str, ...]:
+    """Teams with a reference pipeline: it needs a model group to register into."""
+    if not config.reference_pipeline.enabled:
+        return ()
+    return tuple(team.name for team in config.teams if config.groups_of(team.name))
+
+
+def _model_readers(config: PlatformConfig) -> dict[str, tuple[str, ...]]:
+    """Per team, the consumer accounts of its model groups (they read its model artifacts)."""
+    readers: dict[str, set[str]] = {}
+    for group in config.model_groups:
+        readers.setdefault(group.team, set()).update(group.consumer_accounts)
+    return {team: tuple(sorted(accounts)) for team, accounts in readers.items() if accounts}
+
+
+def _code_source(source: CodeConnectionSource | None) -> CodeSource | None:
+    if source is None:
+        return None
+    return CodeSource(connection_arn=source.connection_arn, repository=source.repository, branch=source.branch)
 
 
 def _never_empty(stack: Stack) -> None:

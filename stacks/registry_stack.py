@@ -50,7 +50,13 @@ class RegistryStack(Stack):
         self.approver_role = None
         if config.model_groups:
             self.approver_role = ModelApproverRole(
-                self, "Approver", approvers=config.registry.approvers, group_names=group_names
+                self,
+                "Approver",
+                approvers=config.registry.approvers,
+                group_names=group_names,
+                artifacts_bucket_arn=artifacts.bucket_arn,
+                key_arn=key.key_arn,
+                teams=tuple(sorted({group.team for group in config.model_groups})),
             ).role
             CfnOutput(self, "ApproverRoleArn", value=self.approver_role.role_arn)
         for group in config.model_groups:

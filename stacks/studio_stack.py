@@ -95,6 +95,7 @@ class StudioStack(Stack):
         domain_teardown.node.add_dependency(self.domain.resource)
 
         self.team_roles: dict[str, iam.IRole] = {}
+        self.team_execution_roles: dict[str, TeamExecutionRole] = {}
         self.team_defaults: dict[str, dict[str, str]] = {}
         for team in config.teams:
             role = TeamExecutionRole(
@@ -126,6 +127,7 @@ class StudioStack(Stack):
             Tags.of(role).add("Team", team.name)
             Tags.of(defaults).add("Team", team.name)
             self.team_roles[team.name] = role.role
+            self.team_execution_roles[team.name] = role
             self.team_defaults[team.name] = {app: config_.arn for app, config_ in defaults.configs.items()}
             CfnOutput(
                 self,
