@@ -110,6 +110,13 @@ INTERNAL_STATEMENTS: tuple[InternalStatement, ...] = (
     ),
     InternalStatement(
         owner=r"(.*/)?ModelBuild-[a-z0-9-]+/Pipeline/Source/Source/CodePipelineActionRole",
+        actions=frozenset({"s3:PutObjectAcl", "s3:PutObjectVersionAcl"}),
+        resources=(f"{STACK_OUTPUT}/\\*",),
+        reason="CodePipeline's connection source writes the cloned source into this team's own artifact bucket "
+        "(ACLs are disabled on it: the bucket owner is enforced)",
+    ),
+    InternalStatement(
+        owner=r"(.*/)?ModelBuild-[a-z0-9-]+/Pipeline/Source/Source/CodePipelineActionRole",
         actions=S3_READ,
         resources=(STACK_OUTPUT, f"{STACK_OUTPUT}/[a-z0-9-]+/model-build/source\\.zip"),
         reason="CodePipeline's S3 source: read the team's one source object (and list the artifacts bucket to find "
@@ -143,8 +150,70 @@ INTERNAL_STATEMENTS: tuple[InternalStatement, ...] = (
 )
 
 
+# CDK Pipelines' roles in the tooling account (the optional Delivery stack). CDK decides what they
+# need; each shape below is what aws-cdk-lib 2.275 writes, and the delivery boundary caps them.
+PIPELINES = r"(.*/)?Pipeline/"
+PIPELINE_ROLES = PIPELINES + (
+    r"(Pipeline/Role|Pipeline/Source/[^/]+/CodePipelineActionRole|Pipeline/Build/Synth/CdkBuildProject/Role"
+    r"|UpdatePipeline/SelfMutation/Role|Assets/FileRole)"
+)
+CODEBUILD_ROLES = PIPELINES + r"(Pipeline/Build/Synth/CdkBuildProject/Role|UpdatePipeline/SelfMutation/Role|Assets/FileRole)"
+DELIVERY_STATEMENTS: tuple[InternalStatement, ...] = (
+    InternalStatement(
+        owner=PIPELINE_ROLES,
+        actions=S3_READ | S3_WRITE | frozenset({"s3:PutObjectAcl", "s3:PutObjectVersionAcl"}),
+        resources=(TOKEN, f"{TOKEN}/\\*"),
+        reason="CDK Pipelines: the delivery pipeline's own artifact bucket (sources, synthesized assemblies)",
+    ),
+    InternalStatement(
+        owner=PIPELINE_ROLES,
+        actions=KMS_GRANT,
+        resources=(TOKEN,),
+        reason="CDK Pipelines: the GenerateDataKey and ReEncrypt families on the artifact bucket's one key",
+    ),
+    InternalStatement(
+        owner=CODEBUILD_ROLES,
+        actions=frozenset({"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}),
+        resources=(f"{ARN}logs:{REGION_ACCOUNT}:log-group:/aws/codebuild/({TOKEN}|\\*)(:\\*)?",),
+        reason="CDK Pipelines' CodeBuild projects log to their default groups; streams are named per build",
+    ),
+    InternalStatement(
+        owner=CODEBUILD_ROLES,
+        actions=frozenset(
+            {
+                "codebuild:CreateReportGroup",
+                "codebuild:CreateReport",
+                "codebuild:UpdateReport",
+                "codebuild:BatchPutTestCases",
+                "codebuild:BatchPutCodeCoverages",
+            }
+        ),
+        resources=(f"{ARN}codebuild:{REGION_ACCOUNT}:report-group/({TOKEN}-)?\\*",),
+        reason="CDK Pipelines' CodeBuild report groups, created at build time",
+    ),
+    InternalStatement(
+        owner=PIPELINES + r"Assets/FileRole",
+        actions=frozenset({"codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"}),
+        resources=(r"\*",),
+        reason="CDK Pipelines' asset publishing starts the asset projects it creates at run time",
+    ),
+    InternalStatement(
+        owner=PIPELINES + r"(UpdatePipeline/SelfMutation/Role|Assets/FileRole)",
+        actions=frozenset({"sts:AssumeRole"}),
+        resources=(r"arn:\*:iam::(\d{12}|<AWS::AccountId>):role/\*",),
+        reason="CDK Pipelines assumes the CDK bootstrap roles (by their aws-cdk:bootstrap-role tag) of the accounts",
+    ),
+    InternalStatement(
+        owner=PIPELINES + r"UpdatePipeline/SelfMutation/Role",
+        actions=frozenset({"cloudformation:DescribeStacks", "s3:ListBucket"}),
+        resources=(r"\*",),
+        reason="CDK Pipelines' self-mutation reads the bootstrap stacks and buckets before it updates the pipeline",
+    ),
+)
+
+
 def internal_reason(owner_path: str, actions: list[str], resources: list[str]) -> str | None:
-    for entry in INTERNAL_STATEMENTS:
+    for entry in (*INTERNAL_STATEMENTS, *DELIVERY_STATEMENTS):
         if entry.covers(owner_path, actions, resources):
             return entry.reason
     return None

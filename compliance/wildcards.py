@@ -75,7 +75,7 @@ def _resolve(explanation: Explanation) -> _Resolved:
     for element, reason in explanation.reasons.items():
         if element in explanation.statement.actions:
             reasons[action_finding(element)] = reason
-        else:
+        if element in explanation.statement.resources:
             reasons[resource_finding(stack.resolve(element))] = reason
     return _Resolved(explanation, statement, _canonical(statement), reasons)
 

@@ -10,6 +10,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from platform_config.schema import MlflowSettings
+from platform_constructs.explained import add_to_role, explained
 from platform_constructs.stateful import Retention
 
 ARTIFACT_PREFIX = "mlflow"
@@ -40,12 +41,32 @@ class MlflowTrackingServer(Construct):
             assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
             description=f"MLflow tracking server {server_name}",
         )
-        artifacts.grant_read_write(self.role, f"{ARTIFACT_PREFIX}/*")
-        key.grant_encrypt_decrypt(self.role)
+        arn = Stack.of(self).format_arn
+        objects = artifacts.arn_for_objects(f"{ARTIFACT_PREFIX}/*")
+        statements = [
+            explained(
+                sid="ReadWriteMlflowArtifacts",
+                actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                resources=[objects],
+                why={objects: f"the tracking server's artifact store under {ARTIFACT_PREFIX}/ (keys named per run)"},
+            ),
+            explained(
+                sid="ListMlflowArtifacts",
+                actions=["s3:ListBucket", "s3:GetBucketLocation"],
+                resources=[artifacts.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{ARTIFACT_PREFIX}/", f"{ARTIFACT_PREFIX}/*"]}},
+            ),
+            explained(
+                sid="UseThePlatformKey",
+                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                resources=[key.key_arn],
+            ),
+        ]
         if settings.automatic_model_registration:
-            arn = Stack.of(self).format_arn
-            self.role.add_to_policy(
-                iam.PolicyStatement(
+            groups = arn(service="sagemaker", resource="model-package-group", resource_name=f"{registry_prefix}*")
+            versions = arn(service="sagemaker", resource="model-package", resource_name=f"{registry_prefix}*/*")
+            statements.append(
+                explained(
                     sid="RegisterMlflowModels",
                     actions=[
                         "sagemaker:CreateModelPackageGroup",
@@ -54,12 +75,14 @@ class MlflowTrackingServer(Construct):
                         "sagemaker:DescribeModelPackage",
                         "sagemaker:AddTags",
                     ],
-                    resources=[
-                        arn(service="sagemaker", resource="model-package-group", resource_name=f"{registry_prefix}*"),
-                        arn(service="sagemaker", resource="model-package", resource_name=f"{registry_prefix}*/*"),
-                    ],
+                    resources=[groups, versions],
+                    why={
+                        groups: "MLflow names registered models; limited to groups named with this environment's prefix",
+                        versions: "versions of those groups, numbered at registration",
+                    },
                 )
             )
+        add_to_role(self.role, *statements)
         self.resource = sagemaker.CfnMlflowTrackingServer(
             self,
             "Resource",

@@ -12,6 +12,7 @@ from constructs import Construct
 from platform_config.naming import Naming
 from platform_config.schema import PlatformConfig
 from platform_constructs.acknowledge import PACKS, acknowledge
+from platform_constructs.explained import explained, record
 from platform_constructs.permissions_boundary import DENIED
 from stacks.platform_stage import PlatformStage
 
@@ -83,12 +84,21 @@ class DeliveryStack(Stack):
         """The tooling account has no platform boundary: the delivery roles get their own. CDK
         Pipelines decides what its roles need (asset publishing, self-mutation, deploy roles in
         target accounts), so it allows broadly and denies the escalation paths."""
+        services = explained(
+            sid="DeliveryPipelineServices",
+            actions=["*"],
+            resources=["*"],
+            why={
+                "*": "the delivery boundary caps CDK Pipelines roles, whose needs CDK decides; it grants nothing itself "
+                "and denies the escalation paths below"
+            },
+        )
         boundary = iam.ManagedPolicy(
             self,
             "DeliveryBoundary",
             description="Permissions boundary of the platform delivery pipeline's roles",
             statements=[
-                iam.PolicyStatement(sid="DeliveryPipelineServices", actions=["*"], resources=["*"]),
+                services,
                 *[
                     iam.PolicyStatement(sid=sid, effect=iam.Effect.DENY, actions=actions, resources=["*"])
                     for sid, actions in DENIED.items()
@@ -96,23 +106,12 @@ class DeliveryStack(Stack):
                 ],
             ],
         )
+        record(boundary, services)
         iam.PermissionsBoundary.of(self).apply(boundary)
         reason = "the delivery boundary caps CDK Pipelines roles, whose needs CDK decides; it grants nothing itself"
-        acknowledge(boundary, "AwsSolutions-IAM5[Action::*]", reason)
-        acknowledge(boundary, "AwsSolutions-IAM5[Resource::*]", reason)
         for pack in PACKS:
             acknowledge(boundary, f"{pack}-IAMPolicyNoStatementsWithAdminAccess", reason)
             acknowledge(boundary, f"{pack}-IAMPolicyNoStatementsWithFullAccess", reason)
             for rule, why in PIPELINE_EXCEPTIONS.items():
                 acknowledge(self.pipeline, f"{pack}-{rule}", why)
         acknowledge(self.pipeline, "AwsSolutions-S1", PIPELINE_EXCEPTIONS["S3BucketLoggingEnabled"])
-        acknowledge(
-            self.pipeline,
-            "AwsSolutions-IAM5[Resource::*]",
-            "CDK Pipelines' asset and self-mutation roles look up bootstrap resources named at run time",
-        )
-        acknowledge(
-            self.pipeline,
-            f"AwsSolutions-IAM5[Resource::arn:*:iam::{account}:role/*]",
-            "CDK Pipelines' self-mutation assumes the CDK bootstrap roles of the delivery account",
-        )
