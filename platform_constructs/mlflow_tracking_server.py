@@ -9,7 +9,6 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from platform_config.schema import MlflowSettings
 from platform_constructs.explained import add_to_role, explained
 from platform_constructs.stateful import Retention
 
@@ -28,7 +27,10 @@ class MlflowTrackingServer(Construct):
         construct_id: str,
         *,
         server_name: str,
-        settings: MlflowSettings,
+        size: str,
+        weekly_maintenance_window: str,
+        automatic_model_registration: bool,
+        version: str | None,
         artifacts: s3.IBucket,
         key: kms.IKey,
         registry_prefix: str,
@@ -62,7 +64,7 @@ class MlflowTrackingServer(Construct):
                 resources=[key.key_arn],
             ),
         ]
-        if settings.automatic_model_registration:
+        if automatic_model_registration:
             groups = arn(service="sagemaker", resource="model-package-group", resource_name=f"{registry_prefix}*")
             versions = arn(service="sagemaker", resource="model-package", resource_name=f"{registry_prefix}*/*")
             statements.append(
@@ -89,10 +91,10 @@ class MlflowTrackingServer(Construct):
             tracking_server_name=server_name,
             artifact_store_uri=f"s3://{artifacts.bucket_name}/{ARTIFACT_PREFIX}",
             role_arn=self.role.role_arn,
-            tracking_server_size=settings.size,
-            weekly_maintenance_window_start=settings.weekly_maintenance_window,
-            automatic_model_registration=settings.automatic_model_registration,
-            mlflow_version=settings.version,
+            tracking_server_size=size,
+            weekly_maintenance_window_start=weekly_maintenance_window,
+            automatic_model_registration=automatic_model_registration,
+            mlflow_version=version,
         )
         self.resource.apply_removal_policy(retention.removal_policy)
         self.server_arn = self.resource.attr_tracking_server_arn

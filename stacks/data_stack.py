@@ -8,11 +8,11 @@ from typing import Any
 from aws_cdk import CfnOutput, Duration, Stack
 from constructs import Construct
 
-from platform_config.schema import DataSettings
 from platform_constructs.access_logs_bucket import AccessLogsBucket
 from platform_constructs.platform_key import PlatformKey
 from platform_constructs.secure_bucket import SecureBucket
 from platform_constructs.stateful import Retention, named_logical_id, pin_logical_id
+from stacks.stage_plan import VersionLifecycle
 
 # The contract with CloudFormation: changing one of these replaces the resource.
 LOGICAL_IDS = {
@@ -44,7 +44,9 @@ class DataStack(Stack):
         *,
         key_alias: str,
         retention: Retention,
-        settings: DataSettings,
+        datasets: VersionLifecycle,
+        artifacts: VersionLifecycle,
+        access_logs_expiration_days: int,
         build_teams: tuple[str, ...] = (),
         model_readers: Mapping[str, tuple[str, ...]] | None = None,
         eventbridge_topics: bool = False,
@@ -56,7 +58,7 @@ class DataStack(Stack):
         if eventbridge_topics:
             self.platform_key.allow_eventbridge_rules()
         self.access_logs = AccessLogsBucket(
-            self, "AccessLogs", retention=retention, expiration=Duration.days(settings.access_logs_expiration_days)
+            self, "AccessLogs", retention=retention, expiration=Duration.days(access_logs_expiration_days)
         ).bucket
 
         def secure(name: str, **lifecycle: Any) -> SecureBucket:
@@ -64,16 +66,16 @@ class DataStack(Stack):
                 self, name, encryption_key=self.key, access_logs=self.access_logs, retention=retention, **lifecycle
             )
 
-        def kept(lifecycle_days: Any) -> dict[str, Any]:
-            expiration = lifecycle_days.expiration_days
+        def kept(lifecycle: VersionLifecycle) -> dict[str, Any]:
+            expiration = lifecycle.expiration_days
             return {
-                "noncurrent_transition": Duration.days(lifecycle_days.transition_days),
+                "noncurrent_transition": Duration.days(lifecycle.transition_days),
                 "noncurrent_expiration": Duration.days(expiration) if expiration else None,
             }
 
-        self.datasets_bucket = secure("Datasets", **kept(settings.datasets))
+        self.datasets_bucket = secure("Datasets", **kept(datasets))
         # model-build pipelines start when a team's source object lands here
-        self.artifacts_bucket = secure("Artifacts", event_bridge_enabled=True, **kept(settings.artifacts))
+        self.artifacts_bucket = secure("Artifacts", event_bridge_enabled=True, **kept(artifacts))
         self.datasets = self.datasets_bucket.bucket
         self.artifacts = self.artifacts_bucket.bucket
         for team, accounts in sorted((model_readers or {}).items()):

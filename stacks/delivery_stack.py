@@ -9,12 +9,12 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from platform_config.naming import Naming
 from platform_config.schema import PlatformConfig
 from platform_constructs.acknowledge import PACKS, acknowledge
 from platform_constructs.explained import explained, record
 from platform_constructs.permissions_boundary import DENIED
 from stacks.platform_stage import PlatformStage
+from stacks.stage_plan import plan_stages
 
 PIPELINE_EXCEPTIONS = {
     "CodeBuildProjectSourceRepoUrl": "CDK Pipelines projects take their source from the pipeline: no repository URL",
@@ -71,13 +71,9 @@ class DeliveryStack(Stack):
                     )
                 )
             wave = self.pipeline.add_wave(environment.name, pre=pre)
-            naming = Naming(config.project, environment.name)
-            for region in environment.regions:
-                wave.add_stage(
-                    PlatformStage(
-                        self, naming.stage_id(region.name), config=config, environment=environment, region=region
-                    )
-                )
+            for plan in plan_stages(config):
+                if plan.environment is environment:
+                    wave.add_stage(PlatformStage(self, plan.stage_id, plan=plan))
             self.waves[environment.name] = wave
 
     def _guard_roles(self, config: PlatformConfig, account: str) -> None:
