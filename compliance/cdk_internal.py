@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 ARN = r"arn:(aws[a-z-]*|<AWS::Partition>):"
 REGION_ACCOUNT = r"([a-z]{2}(-[a-z]+)+-\d|<AWS::Region>):(\d{12}|<AWS::AccountId>)"
-TOKEN = r"<[A-Za-z0-9]+(\.[A-Za-z]+)?>"
+TOKEN = r"<[A-Za-z0-9]+(\.[A-Za-z]+)?>"  # noqa: S105 - an intrinsic as cdk-nag flattens it, not a secret
 STACK_OUTPUT = r'\{"Fn::GetStackOutput":\{[^{}]*\}\}'
 KMS_GRANT = frozenset({"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"})
 S3_READ = frozenset({"s3:GetObject*", "s3:GetBucket*", "s3:List*"})
@@ -76,7 +76,7 @@ INTERNAL_STATEMENTS: tuple[InternalStatement, ...] = (
     InternalStatement(
         owner=r"(.*/)?ModelBuild-[a-z0-9-]+/(Build/Role|Pipeline/Role|Pipeline/[A-Za-z]+/[A-Za-z]+/CodePipelineActionRole)",
         actions=KMS_GRANT,
-        resources=_key_or_output("") + (f"{TOKEN}",),
+        resources=(*_key_or_output(""), TOKEN),
         reason="CDK key grant for the pipeline's artifacts: the GenerateDataKey and ReEncrypt families on one key",
     ),
     InternalStatement(
@@ -157,7 +157,9 @@ PIPELINE_ROLES = PIPELINES + (
     r"(Pipeline/Role|Pipeline/Source/[^/]+/CodePipelineActionRole|Pipeline/Build/Synth/CdkBuildProject/Role"
     r"|UpdatePipeline/SelfMutation/Role|Assets/FileRole)"
 )
-CODEBUILD_ROLES = PIPELINES + r"(Pipeline/Build/Synth/CdkBuildProject/Role|UpdatePipeline/SelfMutation/Role|Assets/FileRole)"
+CODEBUILD_ROLES = (
+    PIPELINES + r"(Pipeline/Build/Synth/CdkBuildProject/Role|UpdatePipeline/SelfMutation/Role|Assets/FileRole)"
+)
 DELIVERY_STATEMENTS: tuple[InternalStatement, ...] = (
     InternalStatement(
         owner=PIPELINE_ROLES,

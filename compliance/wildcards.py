@@ -141,9 +141,10 @@ class WildcardGate:
         for path in context.template_paths:
             template = json.loads(Path(path).read_text())
             for logical_id, resource in template.get("Resources", {}).items():
-                node = owners.get((Path(path).name, logical_id))
-                if node is None:
+                owner = owners.get((Path(path).name, logical_id))
+                if owner is None:
                     continue
+                node = owner
                 if resource["Type"] == "AWS::IAM::Policy":
                     acknowledge_in_packs(node, "IAMNoInlinePolicy", INLINE_POLICY_REASON)
                 for message in self._check(node, resource, by_owner):
@@ -154,7 +155,9 @@ class WildcardGate:
                             fix="explain the wildcard where the statement is written (platform_constructs.explained)",
                             violating_resources=[
                                 PolicyViolatingResource(
-                                    locations=["Properties.PolicyDocument"], resource_logical_id=logical_id, template_path=path
+                                    locations=["Properties.PolicyDocument"],
+                                    resource_logical_id=logical_id,
+                                    template_path=path,
                                 )
                             ],
                         )
@@ -204,4 +207,4 @@ class WildcardGate:
         reason = internal_reason(owner, actions, resources)
         if reason is None:
             return None
-        return {finding: reason for finding in wildcard_findings(statement)}
+        return dict.fromkeys(wildcard_findings(statement), reason)

@@ -41,7 +41,9 @@ ENDPOINT_CATALOG: dict[str, EndpointSpec] = {
     "logs": EndpointSpec("CLOUDWATCH_LOGS", "minimal", "job and app logs"),
     "kms": EndpointSpec("KMS", "minimal", "the platform's customer-managed key"),
     "sagemaker-studio": EndpointSpec("SAGEMAKER_STUDIO", "standard", "Studio UI over PrivateLink", None),
-    "sagemaker-notebook": EndpointSpec("SAGEMAKER_NOTEBOOK", "standard", "presigned Studio URLs over PrivateLink", None),
+    "sagemaker-notebook": EndpointSpec(
+        "SAGEMAKER_NOTEBOOK", "standard", "presigned Studio URLs over PrivateLink", None
+    ),
     "sagemaker-metrics": EndpointSpec("SAGEMAKER_METRICS", "standard", "Experiments metrics from training code"),
     "monitoring": EndpointSpec("CLOUDWATCH_MONITORING", "standard", "CloudWatch metrics"),
     "ecr-api": EndpointSpec("ECR", "standard", "custom images for Studio and jobs", "principals"),

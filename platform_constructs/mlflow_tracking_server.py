@@ -48,7 +48,13 @@ class MlflowTrackingServer(Construct):
         statements = [
             explained(
                 sid="ReadWriteMlflowArtifacts",
-                actions=["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                actions=[
+                    "s3:GetObject",
+                    "s3:GetObjectVersion",
+                    "s3:PutObject",
+                    "s3:DeleteObject",
+                    "s3:AbortMultipartUpload",
+                ],
                 resources=[objects],
                 why={objects: f"the tracking server's artifact store under {ARTIFACT_PREFIX}/ (keys named per run)"},
             ),
@@ -79,7 +85,7 @@ class MlflowTrackingServer(Construct):
                     ],
                     resources=[groups, versions],
                     why={
-                        groups: "MLflow names registered models; limited to groups named with this environment's prefix",
+                        groups: "MLflow names registered models; only groups named with this environment's prefix",
                         versions: "versions of those groups, numbered at registration",
                     },
                 )

@@ -59,19 +59,23 @@ class ModelApproverRole(Construct):
                     "sagemaker:ListTags",
                 ],
                 resources=[*groups, *versions],
-                why={v: "model versions are numbered at registration; limited to the platform's groups" for v in versions},
+                why=dict.fromkeys(
+                    versions, "model versions are numbered at registration; limited to the platform's groups"
+                ),
             ),
             explained(
                 sid="ListVersions",
                 actions=["sagemaker:ListModelPackages", "sagemaker:ListModelPackageGroups"],
                 resources=["*"],
-                why={"*": "IAM offers no resource-level permissions for ListModelPackageGroups; ListModelPackages lists"},
+                why={
+                    "*": "IAM offers no resource-level permissions for ListModelPackageGroups; ListModelPackages lists"
+                },
             ),
             explained(
                 sid="ReadTheEvidence",
                 actions=["s3:GetObject", "s3:GetObjectVersion"],
                 resources=evidence,
-                why={e: "evaluation reports and models written by the team's pipeline executions" for e in evidence},
+                why=dict.fromkeys(evidence, "evaluation reports and models written by the team's pipeline executions"),
             ),
             explained(
                 sid="DecryptTheEvidence",
@@ -90,7 +94,7 @@ class _TopicOfThisRule:
     def __init__(self, topic: sns.Topic) -> None:
         self._topic = topic
 
-    def bind(self, rule: events.IRule, id: str | None = None) -> events.RuleTargetConfig:  # noqa: A002 - jsii's name
+    def bind(self, rule: events.IRule, id: str | None = None) -> events.RuleTargetConfig:
         self._topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="PublishFromTheApprovalRule",
@@ -135,5 +139,5 @@ class ModelApprovalNotifications(Construct):
                 detail_type=[STATE_CHANGE],
                 detail={"ModelPackageGroupName": list(group_names)},
             ),
-            targets=[_TopicOfThisRule(self.topic)],
+            targets=[_TopicOfThisRule(self.topic)],  # type: ignore[list-item] # jsii.implements is not seen by mypy
         )

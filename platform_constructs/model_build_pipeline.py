@@ -33,7 +33,7 @@ BOTO3_VERSION = "1.44.5"
 # Where the build runs the platform's own code: never the team's source folder, and always with
 # `python3 -I`, so that nothing in the team's bundle (a `pip/` folder, a `boto3/` folder, a
 # sitecustomize.py) can run with the build role's credentials.
-WORK_DIR = "/tmp/platform-build"
+WORK_DIR = "/tmp/platform-build"  # noqa: S108 - inside the build container, which holds one build
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ def buildspec() -> dict[str, Any]:
     """The platform's buildspec. The team's bundle is data: only `code/` is uploaded and
     `pipeline.json` is read; no command runs from the bundle or with it on a Python path."""
     login = (
-        f'aws codeartifact login --tool pip --domain "$PACKAGE_DOMAIN" --domain-owner "$PACKAGE_DOMAIN_OWNER" '
-        f'--repository "$PACKAGE_REPOSITORY"'
+        'aws codeartifact login --tool pip --domain "$PACKAGE_DOMAIN" --domain-owner "$PACKAGE_DOMAIN_OWNER" '
+        '--repository "$PACKAGE_REPOSITORY"'
     )
     run = (
         f'cd {WORK_DIR} && python3 -I {WORK_DIR}/script/run_pipeline.py --pipeline-name "$PIPELINE_NAME" '
@@ -66,7 +66,8 @@ def buildspec() -> dict[str, Any]:
                 "commands": [
                     f"mkdir -p {WORK_DIR}",
                     login,
-                    f"cd {WORK_DIR} && python3 -I -m pip install --quiet --disable-pip-version-check boto3=={BOTO3_VERSION}",
+                    f"cd {WORK_DIR} && python3 -I -m pip install --quiet --disable-pip-version-check "
+                    f"boto3=={BOTO3_VERSION}",
                 ]
             },
             "pre_build": {
@@ -183,7 +184,9 @@ class ModelBuildPipeline(Construct):
                 codepipeline.StageProps(
                     stage_name="Build",
                     actions=[
-                        actions.CodeBuildAction(action_name="RunSageMakerPipeline", project=self.project, input=source_output)
+                        actions.CodeBuildAction(
+                            action_name="RunSageMakerPipeline", project=self.project, input=source_output
+                        )
                     ],
                 ),
             ],

@@ -101,7 +101,10 @@ class PermissionsBoundary(Construct):
         stack = Stack.of(self)
         here = f"{stack.region}:{stack.account}"
         partition = stack.partition
-        role_tags = {f"aws:ResourceTag/{tag}": value for tag, value in zip(PLATFORM_ROLE_TAGS, (project, environment), strict=True)}
+        role_tags = {
+            f"aws:ResourceTag/{tag}": value
+            for tag, value in zip(PLATFORM_ROLE_TAGS, (project, environment), strict=True)
+        }
         allows = [
             _sagemaker(partition, here),
             explained(

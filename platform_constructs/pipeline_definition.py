@@ -137,7 +137,9 @@ def _register(inputs: ReferencePipelineInputs) -> dict[str, Any]:
         "Arguments": {
             "ModelPackageGroupName": inputs.model_package_group,
             "ModelApprovalStatus": "PendingManualApproval",
-            "ModelPackageDescription": join("Reference pipeline execution", get("Execution.PipelineExecutionId"), on=" "),
+            "ModelPackageDescription": join(
+                "Reference pipeline execution", get("Execution.PipelineExecutionId"), on=" "
+            ),
             "InferenceSpecification": {
                 "Containers": [{"Image": inputs.image_uri, "ModelDataUrl": MODEL_ARTIFACTS}],
                 "SupportedContentTypes": ["text/csv"],
@@ -183,7 +185,11 @@ def _check_accuracy(inputs: ReferencePipelineInputs) -> dict[str, Any]:
         "Type": "Condition",
         "Arguments": {
             "Conditions": [
-                {"Type": "GreaterThanOrEqualTo", "LeftValue": ACCURACY, "RightValue": get("Parameters.AccuracyThreshold")}
+                {
+                    "Type": "GreaterThanOrEqualTo",
+                    "LeftValue": ACCURACY,
+                    "RightValue": get("Parameters.AccuracyThreshold"),
+                }
             ],
             "IfSteps": [_register(inputs)],
             "ElseSteps": [fail],

@@ -42,4 +42,6 @@ class StudioSecurityGroup(Construct):
             group.add_ingress_rule(group, port, f"{what} within the group")
             group.add_egress_rule(group, port, f"{what} within the group")
         group.add_egress_rule(endpoints, HTTPS, "HTTPS to the interface endpoints")
-        group.add_egress_rule(ec2.Peer.prefix_list(s3_prefix_list_id), HTTPS, "HTTPS to S3 through the gateway endpoint")
+        group.add_egress_rule(
+            ec2.Peer.prefix_list(s3_prefix_list_id), HTTPS, "HTTPS to S3 through the gateway endpoint"
+        )

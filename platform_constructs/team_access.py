@@ -134,7 +134,9 @@ def jobs(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
     """Create jobs and models tagged for the team; describe, stop and delete only the team's."""
     kinds = {**JOB_TYPES, "model": "Model"}
     arns = [_arn(stack, "sagemaker", kind, "*") for kind in kinds]
-    named_at_run_time = {arn: "job and model names are chosen at run time; the Team tag makes them the team's" for arn in arns}
+    named_at_run_time = dict.fromkeys(
+        arns, "job and model names are chosen at run time; the Team tag makes them the team's"
+    )
     return [
         explained(
             sid="CreateTeamJobs",
@@ -189,7 +191,7 @@ def tagging(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
     """Tag on create with the team's own tag; tag the team's resources, never with another team."""
     kinds = [*JOB_TYPES, "model", *RUN_TYPES, "pipeline"]
     arns = [_arn(stack, "sagemaker", kind, "*") for kind in kinds]
-    why = {arn: "resources are named at run time; the request (or the resource) carries the team's tag" for arn in arns}
+    why = dict.fromkeys(arns, "resources are named at run time; the request (or the resource) carries the team's tag")
     return [
         explained(
             sid="TagOnCreate",
@@ -212,8 +214,11 @@ def runs(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
     """Experiments, run groups (trials) and runs (trial components): create untagged or tagged
     for the team; read and write the team's and untagged ones, never another team's."""
     arns = [_arn(stack, "sagemaker", kind, "*") for kind in RUN_TYPES]
-    why = {arn: "experiments and runs are named by data scientists at run time; scoped by the Team tag" for arn in arns}
-    other_team = {"StringNotEquals": {f"aws:RequestTag/{TEAM_TAG}": scope.team}, "Null": {f"aws:RequestTag/{TEAM_TAG}": "false"}}
+    why = dict.fromkeys(arns, "experiments and runs are named by data scientists at run time; scoped by the Team tag")
+    other_team = {
+        "StringNotEquals": {f"aws:RequestTag/{TEAM_TAG}": scope.team},
+        "Null": {f"aws:RequestTag/{TEAM_TAG}": "false"},
+    }
     return [
         explained(
             sid="CreateRuns",
@@ -336,7 +341,7 @@ def registry(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
                 "sagemaker:ListTags",
             ],
             resources=[*groups, *versions],
-            why={v: "model versions are numbered at registration; only the team's own groups" for v in versions},
+            why=dict.fromkeys(versions, "model versions are numbered at registration; only the team's own groups"),
         ),
         explained(
             sid="DenyApproving",
@@ -363,7 +368,13 @@ def operations(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
     return [
         explained(
             sid="WriteJobLogs",
-            actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"],
+            actions=[
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogStreams",
+                "logs:GetLogEvents",
+            ],
             resources=[log_groups],
             why={log_groups: "SageMaker's log groups (/aws/sagemaker/<job type>), streams named per job at run time"},
         ),
@@ -413,7 +424,11 @@ def operations(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
         ),
         explained(
             sid="ManageJobNetworkInterfaces",
-            actions=["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
+            actions=[
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
+            ],
             resources=[interfaces],
             why={interfaces: "job network interfaces are created by SageMaker at run time and unknown in advance"},
         ),
@@ -432,7 +447,11 @@ def mlflow(scope: TeamScope) -> list[iam.PolicyStatement]:
     return [
         explained(
             sid="UseTheMlflowTrackingServer",
-            actions=["sagemaker-mlflow:*", "sagemaker:DescribeMlflowTrackingServer", "sagemaker:CreatePresignedMlflowTrackingServerUrl"],
+            actions=[
+                "sagemaker-mlflow:*",
+                "sagemaker:DescribeMlflowTrackingServer",
+                "sagemaker:CreatePresignedMlflowTrackingServerUrl",
+            ],
             resources=[scope.mlflow_server_arn],
             why={"sagemaker-mlflow:*": "the MLflow REST API of the one tracking server of this environment-region"},
         )

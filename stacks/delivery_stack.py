@@ -85,8 +85,8 @@ class DeliveryStack(Stack):
             actions=["*"],
             resources=["*"],
             why={
-                "*": "the delivery boundary caps CDK Pipelines roles, whose needs CDK decides; it grants nothing itself "
-                "and denies the escalation paths below"
+                "*": "the delivery boundary caps CDK Pipelines roles, whose needs CDK decides; it grants nothing "
+                "itself and denies the escalation paths below"
             },
         )
         boundary = iam.ManagedPolicy(

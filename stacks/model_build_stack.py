@@ -49,7 +49,9 @@ class ModelBuildStack(Stack):
         **stack_props: Any,
     ) -> None:
         super().__init__(scope, construct_id, **stack_props)
-        self.mirror = PackageMirror(self, "PackageMirror", domain_name=package_domain_name, key=key, retention=retention)
+        self.mirror = PackageMirror(
+            self, "PackageMirror", domain_name=package_domain_name, key=key, retention=retention
+        )
         pin_logical_id(self.mirror.domain, MIRROR_LOGICAL_IDS["domain"])
         pin_logical_id(self.mirror.repository, MIRROR_LOGICAL_IDS["repository"])
         self.builds: dict[str, ModelBuildPipeline] = {}

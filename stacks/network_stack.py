@@ -47,7 +47,9 @@ class NetworkStack(Stack):
         self.vpc = network.vpc
         self.flow_log_group = network.flow_log_group
         self.endpoints = ServiceEndpoints(self, "Endpoints", vpc=self.vpc, vpc_cidr=vpc_cidr, names=endpoint_names)
-        s3_prefix_list = ec2.PrefixList.from_lookup(self, "S3PrefixList", prefix_list_name=s3_prefix_list_name(self.region))
+        s3_prefix_list = ec2.PrefixList.from_lookup(
+            self, "S3PrefixList", prefix_list_name=s3_prefix_list_name(self.region)
+        )
         self.studio_security_group = StudioSecurityGroup(
             self,
             "StudioSecurityGroup",

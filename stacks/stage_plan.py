@@ -136,7 +136,9 @@ class StagePlan:
                     model_package_groups=groups,
                     pipeline_prefix=self.naming.team_pipeline_prefix(team.name),
                     reference_pipeline=self.naming.reference_pipeline_name(team.name) if has_pipeline else None,
-                    build_source=CodeSource(source.connection_arn, source.repository, source.branch) if source else None,
+                    build_source=CodeSource(source.connection_arn, source.repository, source.branch)
+                    if source
+                    else None,
                     builds=has_pipeline and self.config.model_build.enabled,
                 )
             )
@@ -189,7 +191,10 @@ class StagePlan:
     def lifecycle_configs(self) -> tuple[LifecyclePlan, ...]:
         return tuple(
             LifecyclePlan(
-                spec.name, self.naming.lifecycle_config_name(spec.name, content_digest(spec.content)), spec.app_type, spec.content
+                spec.name,
+                self.naming.lifecycle_config_name(spec.name, content_digest(spec.content)),
+                spec.app_type,
+                spec.content,
             )
             for spec in self.config.studio.lifecycle_configs
         )
@@ -211,4 +216,6 @@ class StagePlan:
 
 def plan_stages(config: PlatformConfig) -> list[StagePlan]:
     """One plan per (environment, region), in config order."""
-    return [StagePlan(config, environment, region) for environment in config.environments for region in environment.regions]
+    return [
+        StagePlan(config, environment, region) for environment in config.environments for region in environment.regions
+    ]

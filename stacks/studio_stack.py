@@ -60,7 +60,9 @@ class StudioStack(Stack):
             description="Studio domain default: no data access; every user profile runs as its team's role",
         )
         self.optional_configs = [
-            StudioLifecycleConfig(self, f"Lifecycle-{spec.key}", name=spec.name, app_type=spec.app_type, script=spec.script)
+            StudioLifecycleConfig(
+                self, f"Lifecycle-{spec.key}", name=spec.name, app_type=spec.app_type, script=spec.script
+            )
             for spec in lifecycle_configs
         ]
         self.domain = StudioDomain(
@@ -79,7 +81,9 @@ class StudioStack(Stack):
         )
         pin_logical_id(self.domain.resource, LOGICAL_IDS["domain"])
 
-        teardown = StudioTeardownProvider(self, "Teardown", domain_id=self.domain.domain_id, key=key, retention=retention)
+        teardown = StudioTeardownProvider(
+            self, "Teardown", domain_id=self.domain.domain_id, key=key, retention=retention
+        )
         self.teardown_token = teardown.service_token
         pin_logical_id(teardown.log_group, LOGICAL_IDS["teardown_logs"])
         domain_teardown = StudioTeardown(
