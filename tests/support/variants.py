@@ -1,0 +1,80 @@
+"""The configs the platform tier synthesizes: the sample and a few variants of it, by name."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from platform_config import PlatformConfig, parse_config
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_CONFIG = ROOT / "config" / "sample.yaml"
+Change = Callable[[dict[str, Any]], None]
+
+
+def sample_data() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(SAMPLE_CONFIG.read_text())
+    return data
+
+
+def config_variant(change: Change) -> PlatformConfig:
+    """The sample config with `change` applied to its parsed YAML, validated like any config."""
+    data = copy.deepcopy(sample_data())
+    change(data)
+    return parse_config(yaml.safe_dump(data), "variant.yaml", SAMPLE_CONFIG.parent)
+
+
+def _unchanged(data: dict[str, Any]) -> None:
+    del data
+
+
+def _disposable(data: dict[str, Any]) -> None:
+    """A throwaway environment: nothing retained."""
+    data["environments"][0]["retain_stateful"] = False
+
+
+def _neighbour_team(data: dict[str, Any]) -> None:
+    """A team whose name starts with another team's name and a hyphen: `vision-x` next to
+    `vision`. Name prefixes must never let one reach the other. One region keeps it quick."""
+    data["environments"][0]["regions"] = data["environments"][0]["regions"][:1]
+    data["teams"].append({"name": "vision-x", "users": ["xavier"]})
+    data["model_groups"].append({"name": "defect-detector-x", "team": "vision-x"})
+
+
+def _everything_on(data: dict[str, Any]) -> None:
+    """Every optional feature: a throwaway environment with MLflow (and automatic registration),
+    a CodeConnections source, and the platform delivery pipeline. One region (delivery doubles
+    every stage)."""
+    data["environments"][0]["regions"] = data["environments"][0]["regions"][:1]
+    data["environments"][0]["retain_stateful"] = False
+    data["mlflow"]["enabled"] = True
+    data["mlflow"]["automatic_model_registration"] = True
+    data["teams"][0]["model_build_source"] = {
+        "connection_arn": "arn:aws:codeconnections:us-east-1:111122223333:connection/0a1b2c3d-1111-2222-3333",
+        "repository": "acme/vision",
+        "branch": "main",
+    }
+    data["delivery"] = {
+        "account": "999988887777",
+        "region": "us-east-1",
+        "source": {
+            "connection_arn": "arn:aws:codeconnections:us-east-1:999988887777:connection/0a1b2c3d-1111-2222-3333",
+            "repository": "acme/ml-platform",
+        },
+    }
+
+
+VARIANTS: dict[str, Change] = {
+    "sample": _unchanged,
+    "disposable": _disposable,
+    "neighbour_team": _neighbour_team,
+    "everything_on": _everything_on,
+}
+
+
+def variant_config(name: str) -> PlatformConfig:
+    return config_variant(VARIANTS[name])
