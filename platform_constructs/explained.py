@@ -120,6 +120,16 @@ def add_to_role(role: iam.IRole, *statements: iam.PolicyStatement) -> None:
         record(role, statement)
 
 
+def managed_policy(
+    scope: IConstruct, construct_id: str, description: str, statements: Sequence[iam.PolicyStatement]
+) -> iam.ManagedPolicy:
+    """A customer-managed policy holding explained statements, each recorded with it."""
+    policy = iam.ManagedPolicy(scope, construct_id, description=description, statements=list(statements))  # type: ignore[arg-type]
+    for statement in statements:
+        record(policy, statement)
+    return policy
+
+
 def explain_grant(grantee_owner: IConstruct, grant: iam.Grant, why: Mapping[str, str]) -> None:
     """Reasons for the wildcards of the statements a CDK `grant_*` call wrote into a role's policy.
 

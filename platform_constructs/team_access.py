@@ -161,29 +161,36 @@ def jobs(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
     ]
 
 
-def job_guardrails(scope: TeamScope) -> list[iam.PolicyStatement]:
-    """Deny a job outside the platform's subnets or group, or without the platform key on its
-    volumes and outputs. One missing key per statement: a `Null` block with several keys is an
-    AND, and would let a job that names only one of them pass."""
+def guardrails(key_arn: str, subnet_ids: tuple[str, ...], security_group_id: str) -> list[iam.PolicyStatement]:
+    """What no team may do, whatever its own policy says (one managed policy for every team role
+    of the stage, `TeamGuardrails`): run a job outside the platform's subnets or group, or
+    without the platform key on its volumes and outputs; change a model version's approval
+    status; register a version as anything but PendingManualApproval.
+
+    One missing key per statement: a `Null` block with several keys is an AND, and would let a
+    job that names only one of them pass."""
 
     def deny(sid: str, actions: list[str], conditions: dict[str, dict[str, object]]) -> iam.PolicyStatement:
         return explained(sid=sid, effect=iam.Effect.DENY, actions=actions, resources=["*"], conditions=conditions)
 
     subnets, groups = "sagemaker:VpcSubnets", "sagemaker:VpcSecurityGroupIds"
     volume, output = "sagemaker:VolumeKmsKeyArn", "sagemaker:OutputKmsKeyArn"
+    status = "sagemaker:ModelApprovalStatus"
     return [
         deny("DenyJobsWithoutSubnets", VPC_JOBS, {"Null": {subnets: "true"}}),
         deny("DenyJobsWithoutSecurityGroups", VPC_JOBS, {"Null": {groups: "true"}}),
-        deny("DenyJobsInOtherSubnets", VPC_JOBS, {"ForAnyValue:StringNotEquals": {subnets: list(scope.subnet_ids)}}),
-        deny(
-            "DenyJobsInOtherSecurityGroups",
-            VPC_JOBS,
-            {"ForAnyValue:StringNotEquals": {groups: [scope.security_group_id]}},
-        ),
+        deny("DenyJobsInOtherSubnets", VPC_JOBS, {"ForAnyValue:StringNotEquals": {subnets: list(subnet_ids)}}),
+        deny("DenyJobsInOtherSecurityGroups", VPC_JOBS, {"ForAnyValue:StringNotEquals": {groups: [security_group_id]}}),
         deny("DenyJobsWithoutVolumeKey", KMS_JOBS, {"Null": {volume: "true"}}),
         deny("DenyJobsWithoutOutputKey", KMS_JOBS, {"Null": {output: "true"}}),
-        deny("DenyJobsWithOtherVolumeKeys", KMS_JOBS, {"StringNotEqualsIfExists": {volume: scope.key_arn}}),
-        deny("DenyJobsWithOtherOutputKeys", KMS_JOBS, {"StringNotEqualsIfExists": {output: scope.key_arn}}),
+        deny("DenyJobsWithOtherVolumeKeys", KMS_JOBS, {"StringNotEqualsIfExists": {volume: key_arn}}),
+        deny("DenyJobsWithOtherOutputKeys", KMS_JOBS, {"StringNotEqualsIfExists": {output: key_arn}}),
+        deny("DenyApproving", ["sagemaker:UpdateModelPackage"], {"Null": {status: "false"}}),
+        deny(
+            "DenyRegisteringOtherThanPending",
+            ["sagemaker:CreateModelPackage"],
+            {"StringNotEqualsIfExists": {status: "PendingManualApproval"}},
+        ),
     ]
 
 
@@ -325,8 +332,9 @@ def studio(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
 
 
 def registry(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
-    """Register versions into the team's own model groups, as PendingManualApproval only; never
-    change an approval status (the groups' resource policies deny it too)."""
+    """Register versions into the team's own model groups. Registering as anything but
+    PendingManualApproval and changing an approval status are denied by `guardrails` (and the
+    groups' resource policies deny the second too)."""
     if not scope.model_package_groups:
         return []
     groups = [_arn(stack, "sagemaker", "model-package-group", g) for g in scope.model_package_groups]
@@ -343,25 +351,11 @@ def registry(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
             resources=[*groups, *versions],
             why=dict.fromkeys(versions, "model versions are numbered at registration; only the team's own groups"),
         ),
-        explained(
-            sid="DenyApproving",
-            effect=iam.Effect.DENY,
-            actions=["sagemaker:UpdateModelPackage"],
-            resources=["*"],
-            conditions={"Null": {"sagemaker:ModelApprovalStatus": "false"}},
-        ),
-        explained(
-            sid="DenyRegisteringOtherThanPending",
-            effect=iam.Effect.DENY,
-            actions=["sagemaker:CreateModelPackage"],
-            resources=["*"],
-            conditions={"StringNotEqualsIfExists": {"sagemaker:ModelApprovalStatus": "PendingManualApproval"}},
-        ),
     ]
 
 
 def operations(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
-    """Logs, metrics, images of this account, job network interfaces, and passing itself."""
+    """Logs, metrics, images of this account, and job network interfaces."""
     log_groups = _arn(stack, "logs", "log-group", "/aws/sagemaker/*", ArnFormat.COLON_RESOURCE_NAME)
     repositories = _arn(stack, "ecr", "repository", "*")
     interfaces = _arn(stack, "ec2", "network-interface", "*")
@@ -432,13 +426,17 @@ def operations(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
             resources=[interfaces],
             why={interfaces: "job network interfaces are created by SageMaker at run time and unknown in advance"},
         ),
-        explained(
-            sid="PassOnlyItselfToSageMaker",
-            actions=["iam:PassRole"],
-            resources=[scope.role_arn],
-            conditions={"StringEquals": {"iam:PassedToService": SAGEMAKER_SERVICE}},
-        ),
     ]
+
+
+def pass_itself(scope: TeamScope) -> iam.PolicyStatement:
+    """The role may pass itself (and no other role) to SageMaker, for the jobs it starts."""
+    return explained(
+        sid="PassOnlyItselfToSageMaker",
+        actions=["iam:PassRole"],
+        resources=[scope.role_arn],
+        conditions={"StringEquals": {"iam:PassedToService": SAGEMAKER_SERVICE}},
+    )
 
 
 def mlflow(scope: TeamScope) -> list[iam.PolicyStatement]:

@@ -10,8 +10,27 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from platform_constructs import team_access
-from platform_constructs.explained import add_to_role
+from platform_constructs.explained import add_to_role, managed_policy
 from platform_constructs.team_access import SAGEMAKER_SERVICE, TEAM_TAG, TeamScope
+
+
+class TeamGuardrails(Construct):
+    """One managed policy of denies (`team_access.guardrails`) every team role of a stage carries:
+    the network, the key and the approval rules are the same for every team, and keeping them
+    out of the roles' inline policies keeps those within IAM's 10,240-character limit."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, key: kms.IKey, subnets: list[ec2.ISubnet], security_group: ec2.ISecurityGroup
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Resource",
+            description="What no team role may do: jobs outside the platform network or key, approving models",
+            statements=team_access.guardrails(
+                key.key_arn, tuple(subnet.subnet_id for subnet in subnets), security_group.security_group_id
+            ),
+        )
 
 
 class TeamExecutionRole(Construct):
@@ -35,6 +54,7 @@ class TeamExecutionRole(Construct):
         subnets: list[ec2.ISubnet],
         security_group: ec2.ISecurityGroup,
         domain_id: str,
+        guardrails: iam.IManagedPolicy,
         model_package_group_names: tuple[str, ...],
         pipeline_prefix: str,
         mlflow_server_arn: str | None = None,
@@ -51,6 +71,7 @@ class TeamExecutionRole(Construct):
             iam.PolicyStatement(actions=["sts:SetSourceIdentity"], principals=[iam.ServicePrincipal(SAGEMAKER_SERVICE)])
         )
         Tags.of(self.role).add(TEAM_TAG, team)
+        self.role.add_managed_policy(guardrails)
         self.scope = TeamScope(
             team=team,
             role_arn=self.role.role_arn,
@@ -65,20 +86,33 @@ class TeamExecutionRole(Construct):
             mlflow_server_arn=mlflow_server_arn,
         )
         stack = Stack.of(self)
-        add_to_role(
-            self.role,
-            *team_access.data(self.scope),
-            *team_access.platform_key(self.scope),
-            *team_access.jobs(stack, self.scope),
-            *team_access.job_guardrails(self.scope),
-            *team_access.tagging(stack, self.scope),
-            *team_access.runs(stack, self.scope),
-            *team_access.pipelines(stack, self.scope),
-            *team_access.studio(stack, self.scope),
-            *team_access.registry(stack, self.scope),
-            *team_access.operations(stack, self.scope),
-            *team_access.mlflow(self.scope),
-        )
+        # Three managed policies by concern, each well under IAM's 6,144-character limit for a
+        # managed policy; together they would not fit a role's 10,240 characters of inline policy.
+        policies = {
+            "Data": ("the team's data and the platform key", [*team_access.data(self.scope), *team_access.platform_key(self.scope)]),
+            "Work": (
+                "the team's jobs, runs and pipelines",
+                [
+                    *team_access.jobs(stack, self.scope),
+                    *team_access.tagging(stack, self.scope),
+                    *team_access.runs(stack, self.scope),
+                ],
+            ),
+            "Studio": (
+                "the team's pipelines, Studio spaces, registry, logs, images and network",
+                [
+                    *team_access.pipelines(stack, self.scope),
+                    *team_access.studio(stack, self.scope),
+                    *team_access.registry(stack, self.scope),
+                    *team_access.operations(stack, self.scope),
+                    *team_access.mlflow(self.scope),
+                ],
+            ),
+        }
+        for name, (what, statements) in policies.items():
+            self.role.add_managed_policy(managed_policy(self, name, f"Team {team}: {what}", statements))
+        # Naming the role itself from a managed policy attached to it would be a circular reference.
+        add_to_role(self.role, team_access.pass_itself(self.scope))
 
     def grant_pass_to_sagemaker(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let `grantee` (a model-build project, a deploy role) pass this role to SageMaker only."""

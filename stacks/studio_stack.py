@@ -17,7 +17,7 @@ from platform_constructs.stateful import Retention, pin_logical_id
 from platform_constructs.studio_domain import StudioDomain
 from platform_constructs.studio_lifecycle_config import StudioLifecycleConfig
 from platform_constructs.studio_teardown import StudioTeardown, StudioTeardownProvider
-from platform_constructs.team_execution_role import TeamExecutionRole
+from platform_constructs.team_execution_role import TeamExecutionRole, TeamGuardrails
 from platform_constructs.team_studio_defaults import TeamStudioDefaults
 from stacks.stage_plan import LifecyclePlan, TeamPlan
 
@@ -96,6 +96,7 @@ class StudioStack(Stack):
         )
         domain_teardown.node.add_dependency(self.domain.resource)
 
+        guardrails = TeamGuardrails(self, "TeamGuardrails", key=key, subnets=subnets, security_group=security_group)
         self.team_roles: dict[str, TeamExecutionRole] = {}
         self.team_defaults: dict[str, dict[str, str]] = {}
         for team in teams:
@@ -109,6 +110,7 @@ class StudioStack(Stack):
                 subnets=subnets,
                 security_group=security_group,
                 domain_id=self.domain.domain_id,
+                guardrails=guardrails.policy,
                 model_package_group_names=team.model_package_groups,
                 pipeline_prefix=team.pipeline_prefix,
                 mlflow_server_arn=mlflow_server_arn,

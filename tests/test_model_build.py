@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 from model_build import run_pipeline
 from platform_constructs.model_build_pipeline import BOTO3_VERSION
 from tests.aws import client
-from tests.synth import ROOT, Synthesized, config_variant, resources, synthesize
+from tests.support.synth import ROOT, Synthesized, config_variant, resources, synthesize
 
 PIPELINE = "mlexp-dev-vision-reference"
 ROLE = "arn:aws:iam::123456789012:role/team"

@@ -23,7 +23,7 @@ from platform_constructs.pipeline_definition import (
     build_definition,
     validate,
 )
-from tests.synth import ROOT, Synthesized, resources
+from tests.support.synth import ROOT, Synthesized, resources
 
 CODE = ROOT / "pipelines" / "reference" / "code"
 INPUTS = ReferencePipelineInputs(

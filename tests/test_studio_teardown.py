@@ -8,7 +8,7 @@ import pytest
 from botocore.stub import Stubber
 
 from tests.aws import client, load_handler
-from tests.synth import Synthesized, only, resources
+from tests.support.synth import Synthesized, only, resources
 
 teardown = load_handler("studio_teardown/index.py")
 DOMAIN = "d-abc123"

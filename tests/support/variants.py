@@ -46,11 +46,16 @@ def _neighbour_team(data: dict[str, Any]) -> None:
 
 
 def _everything_on(data: dict[str, Any]) -> None:
-    """Every optional feature: a throwaway environment with MLflow (and automatic registration),
-    a CodeConnections source, and the platform delivery pipeline. One region (delivery doubles
-    every stage)."""
-    data["environments"][0]["regions"] = data["environments"][0]["regions"][:1]
-    data["environments"][0]["retain_stateful"] = False
+    """Every optional feature: MLflow (with automatic registration), a CodeConnections source,
+    and the platform delivery pipeline deploying a throwaway `dev` and a retained `prod`
+    (approval first), one region each (delivery synthesizes every stage twice)."""
+    dev = data["environments"][0]
+    dev["regions"] = dev["regions"][:1]
+    dev["retain_stateful"] = False
+    prod = copy.deepcopy(dev)
+    prod.update(name="prod", retain_stateful=True)
+    prod["regions"][0]["vpc_cidr"] = "10.30.0.0/16"
+    data["environments"].append(prod)
     data["mlflow"]["enabled"] = True
     data["mlflow"]["automatic_model_registration"] = True
     data["teams"][0]["model_build_source"] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.synth import Synthesized
+from tests.support.synth import Synthesized
 
 EXPECTED = {"Project": "mlexp", "Environment": "dev"}
 TEAMS = {"platform", "vision", "forecasting"}

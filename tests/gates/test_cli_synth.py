@@ -13,7 +13,7 @@ import pytest
 from platform_config import PlatformConfig
 from scripts.synth_summary import stack_templates
 from tests.stages import SAMPLE_STACK_KINDS
-from tests.synth import ROOT
+from tests.support.synth import ROOT
 
 pytestmark = pytest.mark.cli
 CDK = ROOT / "node_modules" / ".bin" / "cdk"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from platform_constructs.team_studio_defaults import TEMPLATE
-from tests.synth import Synthesized, config_variant, resources, synthesize
+from tests.support.synth import Synthesized, config_variant, resources, synthesize
 
 NAME = re.compile(r"^mlexp-dev-[a-z0-9-]+-[0-9a-f]{8}$")
 
@@ -48,7 +48,7 @@ def _changed_script(data: dict[str, Any]) -> None:
 
 
 def test_a_changed_script_gets_a_new_name(sample: Synthesized, tmp_path_factory: pytest.TempPathFactory) -> None:
-    from tests.synth import SAMPLE_CONFIG
+    from tests.support.synth import SAMPLE_CONFIG
 
     original = (SAMPLE_CONFIG.parent / "lifecycle" / "jupyterlab-extensions.sh").read_text()
     changed_file = SAMPLE_CONFIG.parent / "lifecycle" / "jupyterlab-extensions-v2.sh"

@@ -10,7 +10,7 @@ import pytest
 from platform_config.placement import MAX_PROFILES_PER_STACK, RESOURCE_QUOTA, place_users, user_stack_index
 from platform_constructs.studio_user_profile import profile_logical_id
 from tests.stages import SAMPLE_STAGES
-from tests.synth import Synthesized, config_variant, resources, synthesize
+from tests.support.synth import Synthesized, config_variant, resources, synthesize
 
 STAGES = sorted(SAMPLE_STAGES)
 

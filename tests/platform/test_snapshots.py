@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.stages import SAMPLE_STACK_KINDS, SAMPLE_STAGES
-from tests.synth import Synthesized
+from tests.support.synth import Synthesized
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")

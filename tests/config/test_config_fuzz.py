@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from platform_config import ConfigError, PlatformConfig, parse_config
-from tests.synth import SAMPLE_CONFIG, sample_data, synthesize
+from tests.support.synth import SAMPLE_CONFIG, sample_data, synthesize
 
 JUNK = st.one_of(
     st.none(),

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from platform_config import ConfigError, load_config, parse_config
-from tests.synth import ROOT, SAMPLE_CONFIG, config_variant, sample_data
+from tests.support.synth import ROOT, SAMPLE_CONFIG, config_variant, sample_data
 
 Change = Callable[[dict[str, Any]], None]
 

@@ -9,7 +9,7 @@ import pytest
 
 from platform_constructs.permissions_boundary import DENIED
 from tests.stages import SAMPLE_STAGES
-from tests.synth import Synthesized, Template, resources
+from tests.support.synth import Synthesized, Template, resources
 
 STAGES = sorted(SAMPLE_STAGES)
 TEAMS = {"vision": ("mlexp-dev-defect-detector",), "forecasting": ("mlexp-dev-demand-forecast",)}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.synth import ROOT, Synthesized, config_variant, synthesize
+from tests.support.synth import ROOT, Synthesized, config_variant, synthesize
 
 GUARD = ROOT / "scripts" / "replacement_guard.py"
 

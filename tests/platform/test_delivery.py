@@ -8,26 +8,14 @@ from typing import Any
 import pytest
 
 from stacks.delivery_stack import CDK_CLI_VERSION
-from tests.synth import ROOT, Synthesized, config_variant, only, synthesize
+from tests.support.synth import ROOT, Synthesized, only
 
-CONNECTION = "arn:aws:codeconnections:us-east-1:999988887777:connection/0a1b2c3d-1111-2222-3333-444455556666"
-
-
-def _with_delivery(data: dict[str, Any]) -> None:
-    data["delivery"] = {
-        "account": "999988887777",
-        "region": "us-east-1",
-        "source": {"connection_arn": CONNECTION, "repository": "acme/ml-platform", "branch": "main"},
-    }
-    prod = json.loads(json.dumps(data["environments"][0]))
-    prod.update(name="prod", account="444455556666", retain_stateful=True)
-    data["environments"][0]["retain_stateful"] = False  # dev is disposable: no approval
-    data["environments"].append(prod)
+CONNECTION = "arn:aws:codeconnections:us-east-1:999988887777:connection/0a1b2c3d-1111-2222-3333"
 
 
 @pytest.fixture(scope="module")
-def delivered(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    return synthesize(config_variant(_with_delivery), tmp_path_factory.mktemp("delivery"))
+def delivered(everything_on: Synthesized) -> Synthesized:
+    return everything_on
 
 
 def stages(synth: Synthesized) -> list[dict[str, Any]]:

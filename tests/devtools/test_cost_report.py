@@ -19,7 +19,7 @@ from scripts.cost_report import (
     stages,
     summary_line,
 )
-from tests.synth import SAMPLE_CONFIG, Synthesized
+from tests.support.synth import SAMPLE_CONFIG, Synthesized
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 from platform_config import parse_config
 from scripts.architecture_diagram import _stage_assembly, build_graph, to_dot
 from scripts.synth_benchmark import BENCH_REGIONS, bench_config, placeholder_zones
-from tests.synth import ROOT, Synthesized
+from tests.support.synth import ROOT, Synthesized
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.stages import SAMPLE_STAGES
-from tests.synth import Synthesized, Template, only, resources
+from tests.support.synth import Synthesized, Template, only, resources
 
 STAGES = sorted(SAMPLE_STAGES)
 KMS_BUCKETS = ("DatasetsBucket", "ArtifactsBucket", "PipelineArtifactsBucket")
@@ -151,7 +151,7 @@ def test_noncurrent_versions_move_to_glacier_ir_and_are_kept(sample: Synthesized
 
 
 def test_noncurrent_expiration_is_applied_when_configured(tmp_path_factory: pytest.TempPathFactory) -> None:
-    from tests.synth import config_variant, synthesize
+    from tests.support.synth import config_variant, synthesize
 
     def expire_artifacts(data: dict[str, Any]) -> None:
         data["data"]["artifacts"] = {"transition_days": 30, "expiration_days": 400}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.synth import ROOT
+from tests.support.synth import ROOT
 
 pytestmark = pytest.mark.cli
 BIN = Path(sys.executable).parent

@@ -10,7 +10,7 @@ from aws_cdk import aws_ec2 as ec2
 
 from platform_config.endpoint_catalog import ENDPOINT_CATALOG
 from tests.stages import SAMPLE_STAGES
-from tests.synth import Synthesized, Template, only, resources
+from tests.support.synth import Synthesized, Template, only, resources
 
 STAGES = sorted(SAMPLE_STAGES)
 

@@ -9,7 +9,7 @@ import yaml
 
 from platform_config import parse_config
 from scripts.synth_benchmark import BENCH_REGIONS, bench_config
-from tests.synth import SAMPLE_CONFIG, Synthesized, synthesize
+from tests.support.synth import SAMPLE_CONFIG, Synthesized, synthesize
 
 HEADROOM = 0.8
 QUOTAS = {"Resources": 500, "Outputs": 200, "Parameters": 200, "Mappings": 200}

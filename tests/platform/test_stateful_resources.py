@@ -9,7 +9,7 @@ from stacks.network_stack import LOGICAL_IDS as NETWORK_IDS
 from stacks.registry_stack import experiment_logical_id, group_logical_id
 from stacks.studio_stack import LOGICAL_IDS as STUDIO_IDS
 from tests.stages import SAMPLE_STACK_KINDS, SAMPLE_STAGES
-from tests.synth import Synthesized, resources
+from tests.support.synth import Synthesized, resources
 
 STAGES = sorted(SAMPLE_STAGES)
 

@@ -6,7 +6,7 @@ import json
 
 from scripts.feature_flags import recommended_flags
 from scripts.synth_app import cli_context
-from tests.synth import ROOT
+from tests.support.synth import ROOT
 
 
 def test_cdk_json_has_every_recommended_flag_with_its_value() -> None:
@@ -25,7 +25,7 @@ def test_cdk_json_runs_the_app_with_the_project_venv() -> None:
 
 def test_committed_context_covers_every_sample_account_region() -> None:
     from platform_config import load_config
-    from tests.synth import SAMPLE_CONFIG
+    from tests.support.synth import SAMPLE_CONFIG
 
     config = load_config(SAMPLE_CONFIG)
     context = cli_context()

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.stages import SAMPLE_STAGES
-from tests.synth import Synthesized, Template, config_variant, only, resources, synthesize
+from tests.support.synth import Synthesized, Template, config_variant, only, resources, synthesize
 
 STAGES = sorted(SAMPLE_STAGES)
 # What CloudFormation or SageMaker cannot change in place (FACTS.md, and the resource schema).
