@@ -21,13 +21,15 @@ from scripts.synth_app import cli_context
 from stacks.platform_app import build_platform, new_platform_app
 
 ROOT = Path(__file__).resolve().parents[1]
+# As the CLI writes it: the access journeys find resources by construct path (access/placeholders.py).
+PATH_METADATA = {"aws:cdk:enable-path-metadata": True}
 
 
 def main(argv: list[str]) -> int:
     config_file, outdir, packs = Path(argv[1]), argv[2], "--packs" in argv[3:]
     config = parse_config(config_file.read_text(), str(config_file), ROOT / "config")
     if not packs:
-        app = new_platform_app(context=cli_context(), outdir=outdir)
+        app = new_platform_app(context=cli_context(PATH_METADATA), outdir=outdir)
         build_platform(app, config, "config/sample.yaml")
         app.synth()
         return 0
