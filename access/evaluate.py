@@ -137,11 +137,14 @@ def _judge(journey: Journey, stage_id: str, request: Request, verdict: dict[str,
 
 def _statement(entry: dict[str, Any], request: Request) -> str:
     """`identity TeamvisionDefaultPolicy129B48E3#RunJobs`, `bucket policy DatasetsPolicy2DCFE328#statement 1`..."""
-    name = entry.get("name")
-    if entry["policy"] == "resource" and request.resource_policy is not None:
-        label = request.resource_policy.name
-    else:
-        label = f"{entry['policy']} {name}" if name else entry["policy"]
+    kind = entry["policy"]
+    # The simulator names identity policies only; the request knows the others by what they are.
+    known = {
+        "resource": request.resource_policy.name if request.resource_policy else None,
+        "endpoint": f"endpoint {request.endpoint.policy.name}" if request.endpoint else None,
+        "boundary": f"boundary {request.boundary_name}" if request.boundary_name else None,
+    }
+    label = known.get(kind) or (f"{kind} {entry['name']}" if entry.get("name") else kind)
     if entry.get("explicit") is False:
         return f"{label}: no statement allows"
     statement = entry.get("sid") or (f"statement {entry['index']}" if "index" in entry else None)

@@ -54,6 +54,7 @@ class Request:
     resource: str
     resource_policy: ResourcePolicy | None
     endpoint: Endpoint | None
+    boundary_name: str | None
     journey_keys: frozenset[str]  # lower-case: keys the journey wrote
 
 
@@ -116,6 +117,7 @@ class _Builder:
             resource=resource,
             resource_policy=resource_policy,
             endpoint=endpoint,
+            boundary_name=boundary[0] if boundary else None,
             journey_keys=frozenset(key.lower() for key in journey_context),
         )
 
