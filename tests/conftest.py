@@ -36,6 +36,30 @@ def disposable(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     return synthesize(config_variant(_not_retained), tmp_path_factory.mktemp("disposable"))
 
 
+def _extra_team(data: dict[str, Any]) -> None:
+    # A team whose name starts with another team's name, building from a CodeConnections repository;
+    # one region is enough for its journeys and halves the synth.
+    data["environments"][0]["regions"] = data["environments"][0]["regions"][:1]
+    data["teams"].append(
+        {
+            "name": "vision-x",
+            "users": ["xena"],
+            "model_build_source": {
+                "connection_arn": f"arn:aws:codeconnections:us-east-1:{data['environments'][0]['account']}:connection/"
+                "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                "repository": "acme/vision-x-models",
+            },
+        }
+    )
+    data["model_groups"].append({"name": "vision-x-detector", "team": "vision-x"})
+
+
+@pytest.fixture(scope="session")
+def extra_team(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The sample plus team vision-x (access journeys of variant `extra-team`)."""
+    return synthesize(config_variant(_extra_team), tmp_path_factory.mktemp("extra-team"))
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """One moto server for the session, on 127.0.0.1 and a free port."""
