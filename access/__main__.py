@@ -1,4 +1,4 @@
-"""python -m access [ASSEMBLY_DIR] [--config PATH] [--stage ID] [--variant NAME] [--markdown]
+"""python -m access [ASSEMBLY_DIR] [--config PATH] [--stage ID] [--variant NAME] [--markdown | --readme README.md]
 
 Evaluates every journey of access/journeys/ in every stage of a synthesized cloud assembly with
 the IAM policy simulator, prints one row per journey and stage and a summary line. Exit 0 when
@@ -15,7 +15,7 @@ from pathlib import Path
 from access.assembly import AssemblyError
 from access.evaluate import SAMPLE_VARIANT, evaluate
 from access.journeys import CATALOGUE, CatalogueError, load_catalogue
-from access.report import markdown, summary, table
+from access.report import markdown, summary, table, with_readme_section
 from access.runner import SimulatorError
 from platform_config import ConfigError, load_config
 
@@ -31,7 +31,9 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         "--variant", default=SAMPLE_VARIANT, help="name of the config variant, for `variants:` of journeys"
     )
     parser.add_argument("--journeys", type=Path, default=CATALOGUE, help="folder of journey YAML files")
-    parser.add_argument("--markdown", action="store_true", help="print the README's 'Who can do what' table instead")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--markdown", action="store_true", help="print the README's 'Who can do what' tables instead")
+    output.add_argument("--readme", type=Path, help="rewrite the 'Who can do what' block of this README")
     return parser.parse_args(argv)
 
 
@@ -50,8 +52,15 @@ def main(argv: list[str]) -> int:
     except SimulatorError as error:
         print(f"error: the IAM simulator failed: {error}", file=sys.stderr)
         return 1
-    print(markdown(results) if arguments.markdown else table(results))
-    print(summary(results), file=sys.stderr if arguments.markdown else sys.stdout)
+    if arguments.readme:
+        try:
+            arguments.readme.write_text(with_readme_section(arguments.readme.read_text(), markdown(results)))
+        except (OSError, ValueError) as error:
+            print(f"error: {arguments.readme}: {error}", file=sys.stderr)
+            return 2
+    else:
+        print(markdown(results) if arguments.markdown else table(results))
+    print(summary(results), file=sys.stdout if not (arguments.markdown or arguments.readme) else sys.stderr)
     return 0 if all(result.status in ("PASS", "PENDING") for result in results) else 1
 
 

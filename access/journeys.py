@@ -87,6 +87,7 @@ class Journey(_Frozen):
     stages: tuple[str, ...] | None = None
     variants: tuple[str, ...] | None = None
     pending: str | None = Field(None, description="why it cannot be evaluated yet; reported as PENDING")
+    area: str = Field("", description="set on load: the name of the file the journey is in")
 
     @field_validator("id")
     @classmethod
@@ -137,7 +138,7 @@ def load_file(path: Path) -> tuple[list[Journey], list[str]]:
     for index, item in enumerate(data):
         label = item.get("id", f"#{index}") if isinstance(item, dict) else f"#{index}"
         try:
-            journeys.append(Journey.model_validate(item))
+            journeys.append(Journey.model_validate(item).model_copy(update={"area": path.stem}))
         except ValidationError as error:
             for problem in error.errors():
                 problems.append(f"{path.name}: {label}: {_field(problem['loc'])}: {problem['msg']}")

@@ -12,8 +12,9 @@ import pytest
 
 from access.evaluate import JourneyResult, evaluate
 from access.journeys import load_catalogue
+from access.report import markdown, with_readme_section
 from platform_config import PlatformConfig
-from tests.synth import Synthesized
+from tests.synth import ROOT, Synthesized
 
 pytestmark = pytest.mark.cli  # the simulator runs in Node
 
@@ -66,3 +67,10 @@ def test_every_journey_decides_as_expected(
     sample_results: list[JourneyResult], extra_team_results: list[JourneyResult]
 ) -> None:
     assert _lines([*sample_results, *extra_team_results], "FAIL") == ""
+
+
+def test_the_readme_says_who_can_do_what_as_the_journeys_decide(sample_results: list[JourneyResult]) -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert with_readme_section(readme, markdown(sample_results)) == readme, (
+        "README.md's 'Who can do what' is stale: make synth && python -m access --readme README.md"
+    )

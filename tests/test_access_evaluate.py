@@ -13,7 +13,7 @@ import yaml
 from access.__main__ import main
 from access.evaluate import JourneyResult, evaluate
 from access.journeys import Journey
-from access.report import markdown, summary, table
+from access.report import README_END, README_START, markdown, summary, table
 from platform_config import PlatformConfig
 from tests.access_assembly import write_assembly
 from tests.synth import ROOT, SAMPLE_CONFIG
@@ -152,7 +152,7 @@ def test_the_table_has_one_row_per_journey_and_stage_and_a_summary(results: dict
 
 def test_the_markdown_says_who_may_do_what_and_whether_it_holds(results: dict[str, JourneyResult]) -> None:
     lines = markdown(list(results.values())).splitlines()
-    assert lines[0] == "| who | may | what | on which resource | why | holds |"
+    assert lines[:3] == ["#### Journeys", "", "| who | may | what | on which resource | why | holds |"]
     row = next(line for line in lines if "reads-team-data" in line or "the journey reads-team-data" in line)
     assert row.startswith(
         "| Studio/Team-vision (through the s3 endpoint) | may | the journey reads-team-data (`s3:GetObject`)"
@@ -213,3 +213,20 @@ def test_exit_2_for_a_folder_without_assembly(tmp_path: Path, capsys: pytest.Cap
         capsys.readouterr().err
         == f"error: {tmp_path}: no cloud assembly here (manifest.json missing); run make synth first\n"
     )
+
+
+def test_readme_block_is_rewritten_between_its_markers(tiny: Path, tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\n{README_START}\nold table\n{README_END}\n\nafter\n")
+    main([str(tiny), "--journeys", catalogue_dir(tmp_path, [spec("ok")]), "--readme", str(readme)])
+    text = readme.read_text()
+    assert "old table" not in text
+    assert text.startswith(f"# Title\n\n{README_START}\n#### J\n")  # the area: j.yaml
+    assert text.endswith(f"| yes |\n{README_END}\n\nafter\n")
+
+
+def test_a_readme_without_the_markers_is_bad_input(tiny: Path, tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# Title\n")
+    assert main([str(tiny), "--journeys", catalogue_dir(tmp_path, [spec("ok")]), "--readme", str(readme)]) == 2
+    assert readme.read_text() == "# Title\n"
