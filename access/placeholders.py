@@ -50,6 +50,13 @@ class StageValues:
 
     @classmethod
     def for_stage(cls, model: StageModel, config: PlatformConfig) -> StageValues:
+        platform_accounts = {environment.account for environment in config.environments}
+        platform_accounts |= {account for group in config.model_groups for account in group.consumer_accounts}
+        if config.delivery is not None:
+            platform_accounts.add(config.delivery.account)
+        if FOREIGN_ACCOUNT in platform_accounts:
+            # A journey's outsider must be one: otherwise "another account" would be trusted by design.
+            raise PlaceholderError(f"the config uses {FOREIGN_ACCOUNT}, the account journeys use as a foreign one")
         for environment in config.environments:
             naming = Naming(config.project, environment.name)
             if any(naming.stage_id(region.name) == model.stage_id for region in environment.regions):

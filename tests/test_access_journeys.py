@@ -227,3 +227,10 @@ def test_a_journey_that_cannot_become_a_request_says_why(
 ) -> None:
     with pytest.raises(RequestError, match=re.escape(message)):
         build_request(journey(**fields), values)
+
+
+def test_the_foreign_account_is_none_of_the_config(values: StageValues, sample_config: PlatformConfig) -> None:
+    environment = sample_config.environments[0].model_copy(update={"account": FOREIGN_ACCOUNT})
+    config = sample_config.model_copy(update={"environments": (environment,)})
+    with pytest.raises(PlaceholderError, match=f"the config uses {FOREIGN_ACCOUNT}"):
+        StageValues.for_stage(values.model, config)
