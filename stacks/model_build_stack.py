@@ -15,9 +15,13 @@ from constructs import Construct
 
 from platform_constructs.model_build_pipeline import CodeSource, ModelBuildPipeline
 from platform_constructs.package_mirror import PackageMirror
-from platform_constructs.stateful import Retention, pin_logical_id
+from platform_constructs.stateful import Retention, named_logical_id, pin_logical_id
 
 MIRROR_LOGICAL_IDS = {"domain": "PackageMirrorDomain", "repository": "PackageMirrorRepository"}
+
+
+def build_logs_logical_id(team: str) -> str:
+    return named_logical_id("BuildLogs", team)
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class ModelBuildStack(Stack):
                 timeout_minutes=timeout_minutes,
                 retention=retention,
             )
+            pin_logical_id(pipeline.log_group, build_logs_logical_id(build.team))
             Tags.of(pipeline).add("Team", build.team)
             self.builds[build.team] = pipeline
             CfnOutput(self, f"ModelBuildPipeline-{build.team}", value=pipeline.pipeline.pipeline_name)

@@ -73,9 +73,10 @@ def disposable() -> Synthesized:
 
 
 @pytest.fixture(scope="session")
-def neighbour_team() -> Synthesized:
-    """The sample in one region with a team `vision-x` beside `vision`."""
-    return _POOL.get("neighbour_team")
+def extra_team() -> Synthesized:
+    """The sample in one region plus team `vision-x` (a name that starts with `vision-`), which
+    builds from a CodeConnections repository (access journeys of variant `extra-team`)."""
+    return _POOL.get("extra_team")
 
 
 @pytest.fixture(scope="session")

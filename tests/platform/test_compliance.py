@@ -16,7 +16,7 @@ from tests.support.synth import ROOT, Synthesized
 PER_ITEM_RULES = {"AwsSolutions-IAM4", "AwsSolutions-IAM5"}
 
 
-@pytest.mark.parametrize("variant", ["sample", "disposable", "everything_on", "neighbour_team"])
+@pytest.mark.parametrize("variant", ["sample", "disposable", "everything_on", "extra_team"])
 def test_no_finding_is_left_unacknowledged(synth_pool: SynthPool, variant: str) -> None:
     """What `make synth` would refuse: any pack, Guard or wildcard-gate finding nobody acknowledged."""
     assert [finding.line() for finding in synth_pool.findings(variant)] == []

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from stacks.data_stack import LOGICAL_IDS as DATA_IDS
+from stacks.data_stack import pipeline_artifacts_logical_id
+from stacks.model_build_stack import MIRROR_LOGICAL_IDS as MIRROR_IDS
+from stacks.model_build_stack import build_logs_logical_id
 from stacks.network_stack import LOGICAL_IDS as NETWORK_IDS
 from stacks.registry_stack import experiment_logical_id, group_logical_id
 from stacks.studio_stack import LOGICAL_IDS as STUDIO_IDS
@@ -20,7 +23,14 @@ PINNED = {
         "AccessLogsBucket": "AWS::S3::Bucket",
         "DatasetsBucket": "AWS::S3::Bucket",
         "ArtifactsBucket": "AWS::S3::Bucket",
-        "PipelineArtifactsBucket": "AWS::S3::Bucket",
+        pipeline_artifacts_logical_id("vision"): "AWS::S3::Bucket",
+        pipeline_artifacts_logical_id("forecasting"): "AWS::S3::Bucket",
+    },
+    "ModelBuild": {
+        MIRROR_IDS["domain"]: "AWS::CodeArtifact::Domain",
+        MIRROR_IDS["repository"]: "AWS::CodeArtifact::Repository",
+        build_logs_logical_id("vision"): "AWS::Logs::LogGroup",
+        build_logs_logical_id("forecasting"): "AWS::Logs::LogGroup",
     },
     "Network": {"Vpc": "AWS::EC2::VPC", "FlowLogGroup": "AWS::Logs::LogGroup"},
     "Studio": {"StudioDomain": "AWS::SageMaker::Domain", "TeardownLogGroup": "AWS::Logs::LogGroup"},
@@ -40,11 +50,15 @@ STATEFUL_TYPES = {
     "AWS::SageMaker::ModelPackageGroup",
     "AWS::SageMaker::Experiment",
     "AWS::SageMaker::MlflowTrackingServer",
+    "AWS::CodeArtifact::Domain",
+    "AWS::CodeArtifact::Repository",
 }
 
 
 def test_pinned_ids_are_the_ones_the_stacks_declare() -> None:
-    assert set(DATA_IDS.values()) == set(PINNED["Data"])
+    assert set(DATA_IDS.values()) | {pipeline_artifacts_logical_id(t) for t in ("vision", "forecasting")} == set(
+        PINNED["Data"]
+    )
     assert set(NETWORK_IDS.values()) == set(PINNED["Network"])
     assert set(STUDIO_IDS.values()) == set(PINNED["Studio"])
 
@@ -102,7 +116,7 @@ def test_disposable_environment_destroys_and_empties(disposable: Synthesized, st
     emptied = {
         r["Properties"]["BucketName"]["Ref"] for r in resources(template, "Custom::S3AutoDeleteObjects").values()
     }
-    assert emptied == {"AccessLogsBucket", "DatasetsBucket", "ArtifactsBucket", "PipelineArtifactsBucket"}
+    assert emptied == {lid for lid, kind in PINNED["Data"].items() if kind == "AWS::S3::Bucket"}
     assert disposable.stacks[f"{stage}/Data"].termination_protection is False
     assert disposable.template(stage, "Network")["Resources"]["FlowLogGroup"]["DeletionPolicy"] == "Delete"
 

@@ -37,12 +37,23 @@ def _disposable(data: dict[str, Any]) -> None:
     data["environments"][0]["retain_stateful"] = False
 
 
-def _neighbour_team(data: dict[str, Any]) -> None:
-    """A team whose name starts with another team's name and a hyphen: `vision-x` next to
-    `vision`. Name prefixes must never let one reach the other. One region keeps it quick."""
+def _extra_team(data: dict[str, Any]) -> None:
+    """A team whose name starts with another team's name and a hyphen (`vision-x` beside
+    `vision`), building from a CodeConnections repository. Name prefixes must never let one reach
+    the other. One region is enough for its journeys and halves the synth."""
     data["environments"][0]["regions"] = data["environments"][0]["regions"][:1]
-    data["teams"].append({"name": "vision-x", "users": ["xavier"]})
-    data["model_groups"].append({"name": "defect-detector-x", "team": "vision-x"})
+    data["teams"].append(
+        {
+            "name": "vision-x",
+            "users": ["xena"],
+            "model_build_source": {
+                "connection_arn": f"arn:aws:codeconnections:us-east-1:{data['environments'][0]['account']}:connection/"
+                "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                "repository": "acme/vision-x-models",
+            },
+        }
+    )
+    data["model_groups"].append({"name": "vision-x-detector", "team": "vision-x"})
 
 
 def _everything_on(data: dict[str, Any]) -> None:
@@ -76,7 +87,7 @@ def _everything_on(data: dict[str, Any]) -> None:
 VARIANTS: dict[str, Change] = {
     "sample": _unchanged,
     "disposable": _disposable,
-    "neighbour_team": _neighbour_team,
+    "extra_team": _extra_team,
     "everything_on": _everything_on,
 }
 
