@@ -78,20 +78,20 @@ def s3_gateway_statements(stack: Stack) -> list[iam.PolicyStatement]:
     return [
         iam.PolicyStatement(
             sid="OnlyThisAccountsBuckets",
-            principals=[iam.AnyPrincipal()],
+            principals=[iam.StarPrincipal()],
             actions=["s3:*"],
             resources=["*"],
             conditions={"StringEquals": {"aws:PrincipalAccount": account, "aws:ResourceAccount": account}},
         ),
         iam.PolicyStatement(
             sid="EcrImageLayers",
-            principals=[iam.AnyPrincipal()],
+            principals=[iam.StarPrincipal()],
             actions=["s3:GetObject"],
             resources=[f"arn:{partition}:s3:::prod-{region}-starport-layer-bucket/*"],
         ),
         iam.PolicyStatement(
             sid="CodeArtifactPackageAssets",
-            principals=[iam.AnyPrincipal()],
+            principals=[iam.StarPrincipal()],
             actions=["s3:GetObject"],
             resources=[f"arn:{partition}:s3:::assets-*-{region}/*"],
         ),

@@ -191,6 +191,8 @@ class ModelBuildPipeline(Construct):
                 ),
             ],
         )
+        if source is not None:
+            self._grant_connection(source)
         if source is None:
             events.Rule(
                 self,
@@ -203,6 +205,17 @@ class ModelBuildPipeline(Construct):
                 ),
                 targets=[targets.CodePipeline(self.pipeline)],
             )
+
+    def _grant_connection(self, source: CodeSource) -> None:
+        """CDK grants the source action the connection under its former prefix
+        (codestar-connections:UseConnection); connections created as `codeconnections` ARNs are
+        authorized as codeconnections:UseConnection, so the action role gets both."""
+        role = self.pipeline.node.find_child("Source").node.find_child("Source").node.find_child("CodePipelineActionRole")
+        assert isinstance(role, iam.Role)
+        add_to_role(
+            role,
+            explained(sid="UseTheTeamsConnection", actions=["codeconnections:UseConnection"], resources=[source.connection_arn]),
+        )
 
     def _source(
         self, artifacts: s3.IBucket, source: CodeSource | None, output: codepipeline.Artifact

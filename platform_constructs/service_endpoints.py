@@ -24,7 +24,7 @@ def perimeter_statement(scope: PolicyScope, account: str) -> iam.PolicyStatement
         conditions["StringEqualsIfExists"] = {"aws:ResourceAccount": account}
     return iam.PolicyStatement(
         sid="OnlyThisAccount",
-        principals=[iam.AnyPrincipal()],
+        principals=[iam.StarPrincipal()],
         actions=["*"],
         resources=["*"],
         conditions=conditions,
