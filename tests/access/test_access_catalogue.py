@@ -1,9 +1,7 @@
 """The journey catalogue over the synthesized sample and its extra-team variant, through the IAM simulator.
 
 Errors (a journey that does not resolve, a context key an action ignores, a simulation the
-simulator refuses) fail now. Decisions are issue 12's target behaviour: on templates without its
-fixes many journeys decide otherwise, so that test is a strict expected failure until they land,
-and fails as soon as every journey holds (then the marker goes).
+simulator refuses) fail, and so does every decision other than the one a journey expects.
 """
 
 from __future__ import annotations
@@ -62,7 +60,6 @@ def test_every_journey_runs_somewhere_and_sample_journeys_in_every_stage(
     assert (missing, never) == ([], [])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: the IAM fixes are not on this branch yet (see `make access`)")
 def test_every_journey_decides_as_expected(
     sample_results: list[JourneyResult], extra_team_results: list[JourneyResult]
 ) -> None:
