@@ -6,13 +6,14 @@ cdk synth -c config=PATH.yaml  # another platform
 python app.py [PATH.yaml]      # the same without the CLI (reads cdk.json's context itself)
 
 Exit 1, with one line per problem, on a config error or on a compliance finding nobody
-acknowledged; in both cases no stage should be deployed from what is in cdk.out.
+acknowledged; in both cases nothing in cdk.out may be deployed.
 """
 
 from __future__ import annotations
 
 import sys
 
+from compliance.gate import fail_on_findings
 from platform_config import ConfigError, load_config
 from stacks.platform_app import new_platform_app, project_context, run_by_cli, synthesize_platform
 
@@ -24,17 +25,12 @@ def main(argv: list[str]) -> int:
     config_path = new_platform_app(context=context).node.try_get_context("config") or DEFAULT_CONFIG
     try:
         config = load_config(config_path)
-        _, findings = synthesize_platform(config, config_path, context=context)
+        app, _ = synthesize_platform(config, config_path, context=context)
     except ConfigError as error:
         print(error, file=sys.stderr)
         print(f"{len(error.problems)} problem(s) in {config_path}; nothing was synthesized.", file=sys.stderr)
         return 1
-    for finding in findings:
-        print(f"error: {finding.line()}", file=sys.stderr)
-    if findings:
-        print(f"{len(findings)} compliance finding(s) nobody acknowledged: synthesis failed.", file=sys.stderr)
-        return 1
-    return 0
+    return fail_on_findings(app.outdir, sys.stderr)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPORT = "validation-report.json"
 
@@ -46,3 +47,14 @@ def unacknowledged(outdir: str | Path) -> list[Finding]:
                 for c in constructs
             ]
     return findings
+
+
+def fail_on_findings(outdir: str | Path, stderr: Any) -> int:
+    """Print each unacknowledged finding on one line and return the app's exit code (1 if any)."""
+    findings = unacknowledged(outdir)
+    for finding in findings:
+        print(f"error: {finding.line()}", file=stderr)
+    if findings:
+        print(f"{len(findings)} compliance finding(s) nobody acknowledged: synthesis failed.", file=stderr)
+        return 1
+    return 0

@@ -42,6 +42,17 @@ class StudioSecurityGroup(Construct):
             group.add_ingress_rule(group, port, f"{what} within the group")
             group.add_egress_rule(group, port, f"{what} within the group")
         group.add_egress_rule(endpoints, HTTPS, "HTTPS to the interface endpoints")
-        group.add_egress_rule(
-            ec2.Peer.prefix_list(s3_prefix_list_id), HTTPS, "HTTPS to S3 through the gateway endpoint"
-        )
+        # Written into the group itself, not as a separate egress resource as CDK would: EC2 gives
+        # a group created without egress rules its default allow-all egress, and separate egress
+        # resources added afterwards never take it away.
+        cfn_group = group.node.default_child
+        assert isinstance(cfn_group, ec2.CfnSecurityGroup)
+        cfn_group.security_group_egress = [
+            ec2.CfnSecurityGroup.EgressProperty(
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                destination_prefix_list_id=s3_prefix_list_id,
+                description="HTTPS to S3 through the gateway endpoint",
+            )
+        ]

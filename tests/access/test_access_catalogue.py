@@ -27,6 +27,14 @@ def extra_team_results(extra_team: Synthesized) -> list[JourneyResult]:
     return evaluate(extra_team.outdir, extra_team.config, variant="extra-team")
 
 
+@pytest.fixture(scope="module")
+def everything_on_results(everything_on: Synthesized) -> list[JourneyResult]:
+    """The journeys written for the optional features (MLflow, delivery), in every stage of the
+    variant that has them all; the others assume the sample's S3 model-build source."""
+    only_there = [j for j in load_catalogue() if j.variants and "everything-on" in j.variants]
+    return evaluate(everything_on.outdir, everything_on.config, variant="everything-on", catalogue=only_there)
+
+
 def _lines(results: list[JourneyResult], status: str) -> str:
     return "\n".join(
         f"{r.journey.id} [{r.stage}]: {r.detail or f'{r.decision} by ' + '; '.join(r.deciding)}"
@@ -46,9 +54,11 @@ def test_every_journey_of_the_extra_team_variant_evaluates_without_error(
 
 
 def test_every_journey_runs_somewhere_and_sample_journeys_in_every_stage(
-    sample_results: list[JourneyResult], extra_team_results: list[JourneyResult]
+    sample_results: list[JourneyResult],
+    extra_team_results: list[JourneyResult],
+    everything_on_results: list[JourneyResult],
 ) -> None:
-    evaluated = {(r.journey.id, r.stage) for r in [*sample_results, *extra_team_results]}
+    evaluated = {(r.journey.id, r.stage) for r in [*sample_results, *extra_team_results, *everything_on_results]}
     stages = {r.stage for r in sample_results}
     missing = [
         f"{journey.id} [{stage}]"
@@ -61,9 +71,14 @@ def test_every_journey_runs_somewhere_and_sample_journeys_in_every_stage(
 
 
 def test_every_journey_decides_as_expected(
-    sample_results: list[JourneyResult], extra_team_results: list[JourneyResult]
+    sample_results: list[JourneyResult],
+    extra_team_results: list[JourneyResult],
+    everything_on_results: list[JourneyResult],
 ) -> None:
-    assert _lines([*sample_results, *extra_team_results], "FAIL") == ""
+    results = [*sample_results, *extra_team_results, *everything_on_results]
+    assert len(everything_on_results) >= 2
+    assert _lines(results, "FAIL") == ""
+    assert _lines(results, "ERROR") == ""
 
 
 def test_the_readme_says_who_can_do_what_as_the_journeys_decide(sample_results: list[JourneyResult]) -> None:

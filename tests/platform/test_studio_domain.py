@@ -10,7 +10,7 @@ from tests.stages import SAMPLE_STAGES
 from tests.support.synth import Synthesized, Template, config_variant, only, resources, synthesize
 
 STAGES = sorted(SAMPLE_STAGES)
-# What CloudFormation or SageMaker cannot change in place (FACTS.md, and the resource schema).
+# What CloudFormation or SageMaker cannot change in place (docs/aws.md, and the resource schema).
 CREATE_ONLY = ("DomainName", "AuthMode", "KmsKeyId", "VpcId", "SubnetIds", "AppNetworkAccessType")
 
 
