@@ -36,8 +36,9 @@ $(STAMPS)/python: requirements.txt pyproject.toml
 	$(VENV)/bin/pip install --disable-pip-version-check --quiet --no-deps --editable .
 	@touch $@
 
+# --no-deps: the dev lock pins every package it needs (see `lock` for the one declared conflict).
 $(STAMPS)/python-dev: $(STAMPS)/python requirements-dev.txt
-	$(VENV)/bin/pip install --disable-pip-version-check --quiet -r requirements-dev.txt
+	$(VENV)/bin/pip install --disable-pip-version-check --quiet --no-deps -r requirements-dev.txt
 	@touch $@
 
 $(STAMPS)/node: package.json package-lock.json
@@ -80,9 +81,21 @@ diagram: synth
 snapshots: setup-dev
 	$(PY) -m pytest tests/test_snapshots.py --update-snapshots
 
+# The dev lock is resolved against the runtime pins except attrs: sagemaker 2.257.7 (tests only)
+# declares attrs<26, the runtime lock holds attrs 26.1.0 (jsii and cattrs allow it, and the SDK's
+# experiments code runs on it: the tests drive it). The runtime's attrs pin is then written back,
+# and set-up installs the dev lock with --no-deps. Existing pins are kept as pip-compile's hints.
+LOCK_DIR := $(STAMPS)/lock
+PIP_COMPILE := -m piptools compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links
 lock:
-	$(PY) -m piptools compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
-	$(PY) -m piptools compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
+	$(PY) $(PIP_COMPILE) -o requirements.txt requirements.in
+	rm -rf $(LOCK_DIR) && mkdir -p $(LOCK_DIR)
+	grep -v '^attrs==' requirements.txt > $(LOCK_DIR)/requirements.txt
+	grep -v '^attrs==' requirements-dev.txt > $(LOCK_DIR)/requirements-dev.txt
+	cp requirements-dev.in $(LOCK_DIR)/
+	cd $(LOCK_DIR) && $(CURDIR)/$(PY) $(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
+	sed "s/^attrs==.*/$$(grep '^attrs==' requirements.txt)  # the runtime pin (sagemaker declares <26)/" \
+	  $(LOCK_DIR)/requirements-dev.txt > requirements-dev.txt
 
 clean:
 	rm -rf $(OUT) $(STAMPS) .pytest_cache .mypy_cache .ruff_cache
