@@ -317,9 +317,11 @@ def _batch_put_metrics(
 
 
 def _latest(points: Sequence[_Point]) -> _Point:
-    # "Last" is the most recent value; values logged within the same second are ordered by step,
-    # then by arrival.
-    return max(points, key=lambda point: (point.timestamp, -1 if point.step is None else point.step, point.order))
+    # "Last" is the most recent value. The SDK sends whole seconds, so values within one second
+    # are ordered by step, then by arrival.
+    return max(
+        points, key=lambda point: (math.floor(point.timestamp), -1 if point.step is None else point.step, point.order)
+    )
 
 
 def _summary(name: str, arn: str, points: Sequence[_Point]) -> dict[str, Any]:
