@@ -152,7 +152,7 @@ def test_booleans_and_numbers_are_recorded_as_the_sdk_records_them(moto_endpoint
     from experiment_tools import track_run
 
     experiment = unique("types")
-    values = {"flag": True, "off": False, "trees": 10, "rate": 0.5, "model": "xgboost"}
+    values: dict[str, str | int | float | bool] = {"flag": True, "off": False, "trees": 10, "rate": 0.5, "model": "xgb"}
     with Run(experiment_name=experiment, run_name="by-sdk", sagemaker_session=sdk) as run:
         run.log_parameters(values)
     with track_run(experiment=experiment, run="by-tool", clients=moto_clients(moto_endpoint)) as tracked:
