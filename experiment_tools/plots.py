@@ -77,6 +77,7 @@ def scatter(rows: Sequence[RunRow], parameter: str, metric: str, stat: Stat, pat
     for x, y, run in points:
         axes.annotate(run, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7)
         drawn.runs.append(run)
+    axes.margins(x=0.12, y=0.1)  # room for the run names beside the outermost points
     axes.set_xlabel(parameter)
     axes.set_ylabel(f"{metric} ({stat.lower()})")
     axes.set_title(f"{experiment}: {metric} against {parameter}, {len(points)} runs")
@@ -98,6 +99,8 @@ def curves(series: Sequence[Series], rows: Sequence[RunRow], metric: str, path: 
         (drawn_line,) = axes.plot(line.steps, line.values, marker="o", markersize=3, label=line.run)
         drawn_line.set_gid(f"curve-{index}")
         drawn.runs.append(line.run)
+    ticker = require("matplotlib.ticker", "drawing a plot", "plot")
+    axes.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # steps are whole numbers
     axes.set_xlabel("step")
     axes.set_ylabel(metric)
     axes.set_title(f"{experiment}: {metric} by step, {len(series)} runs")
