@@ -11,12 +11,29 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 
 USER_AGENT = "experiment-tools/0.1"
 # Standard retry mode retries throttling and transient errors with exponential backoff and
 # jitter (base 1 s, capped at 20 s), and stops early when the client's retry quota runs out.
 DEFAULT_MAX_ATTEMPTS = 8
+
+
+# Service models are the same for every session of a process; loading them again for each
+# session costs about half a second (tests and long-lived training code make many sessions).
+_LOADER = botocore.loaders.create_loader()
+
+
+def new_session(*, profile: str | None = None, region: str | None = None, **credentials: str) -> boto3.Session:
+    """A boto3 session that shares this process's loaded service models."""
+    core = botocore.session.Session(profile=profile)
+    core.register_component("data_loader", _LOADER)
+    session = boto3.Session(region_name=region, botocore_session=core, **credentials)
+    # Each boto3 session appends its data folder to the loader's search path: keep it once.
+    _LOADER.search_paths[:] = list(dict.fromkeys(_LOADER.search_paths))
+    return session
 
 
 def retry_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:
@@ -51,7 +68,7 @@ class AwsClients:
         session: boto3.Session | None = None,
     ) -> AwsClients:
         """Clients from a profile or the default credential chain; endpoint_url for VPC endpoints or tests."""
-        session = session or boto3.Session(profile_name=profile, region_name=region)
+        session = session or new_session(profile=profile, region=region)
         # botocore reads AWS_DEFAULT_REGION; Studio and CodeBuild also set AWS_REGION.
         region = region or session.region_name or os.environ.get("AWS_REGION")
         config = retry_config(max_attempts)

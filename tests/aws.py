@@ -23,39 +23,13 @@ def free_port() -> int:
         return port
 
 
-def answer_missing_experiments_as_aws_does() -> None:
-    """moto 5.2.5 answers DescribeExperiment for a missing experiment with HTTP 500 (a KeyError in
-    its backend); SageMaker answers ResourceNotFound. The server runs in this process, so the
-    backend method is wrapped to answer as AWS does."""
-    from moto.sagemaker.exceptions import ResourceNotFound
-    from moto.sagemaker.models import SageMakerModelBackend
-
-    original: Any = SageMakerModelBackend.describe_experiment
-    if getattr(original, "answers_as_aws", False):
-        return
-
-    def describe_experiment(self: Any, experiment_name: str) -> Any:
-        if experiment_name not in self.experiments:
-            arn = f"arn:aws:sagemaker:{self.region_name}:{self.account_id}:experiment/{experiment_name}"
-            raise ResourceNotFound(message=f"Experiment '{arn}' does not exist.")
-        return original(self, experiment_name)
-
-    describe_experiment.answers_as_aws = True  # type: ignore[attr-defined]
-    SageMakerModelBackend.describe_experiment = describe_experiment  # type: ignore[method-assign]
-
-
 def moto_server() -> Iterator[str]:
-    """A moto server on 127.0.0.1 and a free port; yields its endpoint."""
-    from moto.server import ThreadedMotoServer
+    """moto's server with the emulator's shims (experiment_tools/emulator.py: it answers like AWS
+    where released moto does not) on 127.0.0.1 and a free port; yields its endpoint."""
+    from experiment_tools.emulator import serving
 
-    answer_missing_experiments_as_aws_does()
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with serving() as endpoint:
+        yield endpoint
 
 
 def client(service: str, endpoint: str | None = None, region: str = "us-east-1") -> Any:

@@ -98,31 +98,68 @@ def test_compare_of_a_missing_experiment_is_an_aws_error(moto_endpoint: str) -> 
     assert result.err.startswith("error: not found: DescribeExperiment:")
 
 
-def test_a_runs_own_values_win_over_a_shared_components() -> None:
-    """moto lists a shared component under its last run only, so the listing is stubbed."""
-    clients, stubber = stubbed_clients()
-    stubber.add_response("describe_experiment", {"ExperimentName": "churn"}, {"ExperimentName": "churn"})
-    stubber.add_response("list_trials", {"TrialSummaries": [{"TrialName": "r1"}]}, {"ExperimentName": "churn"})
-    listed = [{"TrialComponentName": "churn-prep"}, {"TrialComponentName": "r1"}]  # the shared one first
-    stubber.add_response("list_trial_components", {"TrialComponentSummaries": listed}, {"TrialName": "r1"})
-    own = {
-        "TrialComponentName": "r1",
-        "Status": {"PrimaryStatus": "Completed"},
-        "Parameters": {"rows": {"NumberValue": 900}},
-        "Metrics": [{"MetricName": "auc", "Last": 0.8, "Max": 0.8}],
-    }
-    shared = {
-        "TrialComponentName": "churn-prep",
-        "Status": {"PrimaryStatus": "InProgress"},
-        "Parameters": {"rows": {"NumberValue": 1000}, "split": {"StringValue": "time"}},
-    }
-    stubber.add_response("describe_trial_component", own, {"TrialComponentName": "r1"})
-    stubber.add_response("describe_trial_component", shared, {"TrialComponentName": "churn-prep"})
-    with stubber:
-        (row,) = collect_runs(clients, "churn")
-    stubber.assert_no_pending_responses()
-    assert (row.status, row.parameters) == ("Completed", {"rows": 900.0, "split": "time"})
-    assert row.components == ["r1", "churn-prep"]
+def test_a_trial_shaped_run_has_its_own_values_first_then_shared_ones(moto_endpoint: str) -> None:
+    """A run written by earlier versions of track (a trial with a component of its name) and a
+    preprocessing component shared with another trial: one run, its own values win."""
+    sagemaker = client("sagemaker", moto_endpoint)
+    experiment, run, other = unique("churn"), unique("r1"), unique("r2")
+    sagemaker.create_experiment(ExperimentName=experiment)
+    prep = unique("churn-prep")
+    for trial in (run, other):
+        sagemaker.create_trial(TrialName=trial, ExperimentName=experiment)
+    sagemaker.create_trial_component(
+        TrialComponentName=prep,
+        Status={"PrimaryStatus": "InProgress"},
+        Parameters={"rows": {"NumberValue": 1000}, "split": {"StringValue": "time"}},
+    )
+    sagemaker.create_trial_component(
+        TrialComponentName=run, Status={"PrimaryStatus": "Completed"}, Parameters={"rows": {"NumberValue": 900}}
+    )
+    for trial, component in ((run, prep), (run, run), (other, prep)):
+        sagemaker.associate_trial_component(TrialName=trial, TrialComponentName=component)
+    rows = {row.run: row for row in collect_runs(moto_clients(moto_endpoint), experiment)}
+    assert set(rows) == {run, other}
+    assert (rows[run].status, rows[run].parameters) == ("Completed", {"rows": 900.0, "split": "time"})
+    assert rows[run].components == [run, prep]
+    assert rows[other].parameters == {"rows": 1000.0, "split": "time"}
+
+
+def test_a_tuning_jobs_training_jobs_in_one_trial_are_runs_of_their_own(moto_endpoint: str) -> None:
+    """A tuning step's training jobs associated with a pipeline execution's trial: one run per job,
+    the execution's preprocessing counts for each."""
+    sagemaker = client("sagemaker", moto_endpoint)
+    experiment, execution = unique("pipeline"), unique("execution")
+    sagemaker.create_experiment(ExperimentName=experiment)
+    sagemaker.create_trial(TrialName=execution, ExperimentName=experiment)
+    sagemaker.create_trial_component(TrialComponentName=f"{execution}-prep", Parameters={"rows": {"NumberValue": 500}})
+    sagemaker.associate_trial_component(TrialName=execution, TrialComponentName=f"{execution}-prep")
+    jobs = [f"{execution}-tune-00{index}-abc" for index in (1, 2, 3)]
+    for depth, job in enumerate(jobs, start=3):
+        sagemaker.create_trial_component(
+            TrialComponentName=f"{job}-aws-training-job", Parameters={"max_depth": {"NumberValue": depth}}
+        )
+        sagemaker.associate_trial_component(TrialName=execution, TrialComponentName=f"{job}-aws-training-job")
+    result = run_cli(moto_endpoint, "compare", experiment, "--sort-by", "max_depth", "-o", "json")
+    assert result.code == 0, result.err
+    ranked = json.loads(result.out)["runs"]
+    assert [(row["run"], row["kind"], row["parameters"]) for row in ranked] == [
+        (job, "job", {"max_depth": float(depth), "rows": 500.0}) for depth, job in reversed(list(enumerate(jobs, 3)))
+    ]
+
+
+def test_a_pipeline_executions_trial_is_one_run(moto_endpoint: str) -> None:
+    sagemaker = client("sagemaker", moto_endpoint)
+    experiment, execution = unique("pipeline"), unique("execution")
+    sagemaker.create_experiment(ExperimentName=experiment)
+    sagemaker.create_trial(TrialName=execution, ExperimentName=experiment)
+    for step, parameters in (("prep", {"rows": {"NumberValue": 500}}), ("train", {"C": {"NumberValue": 0.5}})):
+        sagemaker.create_trial_component(TrialComponentName=f"{execution}-{step}", Parameters=parameters)
+        sagemaker.associate_trial_component(TrialName=execution, TrialComponentName=f"{execution}-{step}")
+    (row,) = collect_runs(moto_clients(moto_endpoint), experiment)
+    assert (row.run, row.kind, row.parameters) == (execution, "trial", {"rows": 500.0, "C": 0.5})
+    found = run_cli(moto_endpoint, "lineage", "run", execution, "-o", "json")
+    assert found.code == 0, found.err
+    assert json.loads(found.out)["parameters"] == {"rows": 500.0, "C": 0.5}
 
 
 def test_ordering_conditions_need_numbers_and_equality_compares_like_with_like() -> None:
@@ -147,11 +184,17 @@ def test_run_lineage_lists_code_data_parameters_and_environment(moto_endpoint: s
     tracker.log_dataset("train", f"s3://{bucket}/train.csv")
     tracker.log_image(f"example.com/train@{DIGEST}")
     tracker.log_parameters({"lineage.git_commit": "a" * 40, "lineage.git_dirty": False, "depth": 6})
+    tracker.log_parameter("lineage.config.params.yaml.sha256", "f" * 64)
+    tracker.log_metric("auc", 0.7, step=1)
+    tracker.log_metric("auc", 0.8, step=2)
     tracker.finish()
-    result = run_cli(moto_endpoint, "lineage", "run", run, "-o", "json")
+    result = run_cli(moto_endpoint, "lineage", "run", run, "--experiment", tracker.experiment, "-o", "json")
     assert result.code == 0, result.err
     found = json.loads(result.out)
-    assert found["code"] == {"git_commit": "a" * 40, "git_dirty": "false"}
+    assert found["code"] == {"git_commit": "a" * 40, "git_dirty": False}
+    assert found["config"] == {"params.yaml.sha256": "f" * 64}
+    assert found["metrics"]["auc"]["Last"] == 0.8
+    assert found["metrics"]["auc"]["Count"] == 2
     assert found["data"]["train"]["version_id"] == version
     assert found["data"]["train"]["uri"] == f"s3://{bucket}/train.csv"
     assert found["parameters"] == {"depth": 6.0}
@@ -166,7 +209,8 @@ def test_run_lineage_names_what_would_stop_a_reproduction(moto_endpoint: str) ->
     tracker.log_input("raw", "s3://somewhere/raw/")
     tracker.log_parameters({"lineage.git_commit": "b" * 40, "lineage.git_dirty": True})
     tracker.finish()
-    gaps = json.loads(run_cli(moto_endpoint, "lineage", "run", run, "-o", "json").out)["gaps"]
+    # Without --experiment, a run is found by its SDK component name.
+    gaps = json.loads(run_cli(moto_endpoint, "lineage", "run", tracker.component, "-o", "json").out)["gaps"]
     assert gaps == [
         "code: the work tree had uncommitted changes when the run was tracked",
         "data raw: no object version or manifest recorded",
@@ -243,9 +287,11 @@ def test_a_component_made_by_a_training_job_adds_the_jobs_image_and_inputs() -> 
     clients, stubber = stubbed_clients()
     job_arn = "arn:aws:sagemaker:us-east-1:111122223333:training-job/churn-xgb-1"
     now = datetime(2026, 11, 23, tzinfo=UTC)
+    stubber.add_response("list_trials", {"TrialSummaries": []}, {"TrialComponentName": "churn-xgb-1"})
     stubber.add_response(
         "describe_trial", {"TrialName": "churn-xgb-1", "ExperimentName": "churn"}, {"TrialName": "churn-xgb-1"}
     )
+    stubber.add_response("list_trials", {"TrialSummaries": [{"TrialName": "churn-xgb-1"}]}, {"ExperimentName": "churn"})
     stubber.add_response(
         "list_trial_components",
         {"TrialComponentSummaries": [{"TrialComponentName": "churn-xgb-1-aws-training-job", "CreationTime": now}]},
@@ -299,9 +345,13 @@ def training_job(now: datetime) -> dict[str, Any]:
 def test_access_denied_is_one_line_and_exit_3() -> None:
     clients, stubber = stubbed_clients()
     stubber.add_client_error(
-        "describe_trial", "AccessDeniedException", "not authorized to perform: sagemaker:DescribeTrial"
+        "describe_experiment", "AccessDeniedException", "not authorized to perform: sagemaker:DescribeExperiment"
     )
     with stubber:
-        result = run_cli("http://127.0.0.1:9", "lineage", "run", "churn-1", clients_factory=factory_for(clients))
+        result = run_cli(
+            "http://127.0.0.1:9", "lineage", "run", "r1", "--experiment", "churn", clients_factory=factory_for(clients)
+        )
     assert result.code == 3
-    assert result.err == "error: access denied: DescribeTrial: not authorized to perform: sagemaker:DescribeTrial\n"
+    assert result.err == (
+        "error: access denied: DescribeExperiment: not authorized to perform: sagemaker:DescribeExperiment\n"
+    )

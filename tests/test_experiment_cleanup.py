@@ -1,4 +1,8 @@
-"""`cleanup`: an experiment, its runs and the components only it uses; shared ones are kept."""
+"""`cleanup`: an experiment, its runs and the components only it uses; shared ones are kept.
+
+The emulator refuses deletions in an order AWS refuses (a component still associated, a trial
+with components, an experiment with trials), so these tests also pin the order.
+"""
 
 from __future__ import annotations
 
@@ -43,14 +47,16 @@ def test_dry_run_lists_everything_and_changes_nothing(moto_endpoint: str, experi
     name, runs = experiment
     result = run_cli(moto_endpoint, "cleanup", name, "--dry-run", "-o", "json")
     assert result.code == 0, result.err
-    assert json.loads(result.out) == {
+    plan = json.loads(result.out)
+    assert plan == {
         "experiment": name,
-        "runs": runs,
-        "delete_components": runs,
+        "trials": [f"Default-Run-Group-{name}"],
+        "delete_components": plan["delete_components"],
         "keep_components": {},
     }
+    assert sorted(plan["delete_components"]) == sorted(f"{name}-{run}" for run in runs)
     assert exists(moto_endpoint, "describe_experiment", ExperimentName=name)
-    assert all(exists(moto_endpoint, "describe_trial_component", TrialComponentName=run) for run in runs)
+    assert all(exists(moto_endpoint, "describe_trial_component", TrialComponentName=f"{name}-{run}") for run in runs)
 
 
 def test_yes_deletes_the_experiment_its_runs_and_components(
@@ -60,10 +66,35 @@ def test_yes_deletes_the_experiment_its_runs_and_components(
     result = run_cli(moto_endpoint, "cleanup", name, "--yes", "-o", "json")
     assert result.code == 0, result.err
     deleted = json.loads(result.out)["deleted"]
-    assert deleted[-1] == {"deleted": "experiment", "name": name}
+    assert deleted[-2:] == [
+        {"deleted": "trial", "name": f"Default-Run-Group-{name}"},
+        {"deleted": "experiment", "name": name},
+    ]
     assert not exists(moto_endpoint, "describe_experiment", ExperimentName=name)
-    assert not any(exists(moto_endpoint, "describe_trial", TrialName=run) for run in runs)
-    assert not any(exists(moto_endpoint, "describe_trial_component", TrialComponentName=run) for run in runs)
+    assert not exists(moto_endpoint, "describe_trial", TrialName=f"Default-Run-Group-{name}")
+    assert not any(
+        exists(moto_endpoint, "describe_trial_component", TrialComponentName=f"{name}-{run}") for run in runs
+    )
+
+
+def test_a_component_in_a_trial_of_another_experiment_is_detached_and_kept(moto_endpoint: str) -> None:
+    """A job's component associated with runs of two experiments (the emulator lists it under both)."""
+    sagemaker = client("sagemaker", moto_endpoint)
+    ours, theirs, shared = unique("ours"), unique("theirs"), unique("prep") + "-aws-processing-job"
+    for experiment in (ours, theirs):
+        sagemaker.create_experiment(ExperimentName=experiment)
+        sagemaker.create_trial(TrialName=f"{experiment}-exec", ExperimentName=experiment)
+    sagemaker.create_trial_component(TrialComponentName=shared)
+    sagemaker.create_trial_component(TrialComponentName=f"{ours}-train")
+    for trial, component in ((f"{ours}-exec", shared), (f"{theirs}-exec", shared), (f"{ours}-exec", f"{ours}-train")):
+        sagemaker.associate_trial_component(TrialName=trial, TrialComponentName=component)
+    result = run_cli(moto_endpoint, "cleanup", ours, "--yes", "-o", "json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["keep_components"] == {shared: [f"{theirs}-exec"]}
+    assert exists(moto_endpoint, "describe_trial_component", TrialComponentName=shared)
+    assert not exists(moto_endpoint, "describe_trial_component", TrialComponentName=f"{ours}-train")
+    listed = sagemaker.list_trial_components(TrialName=f"{theirs}-exec")["TrialComponentSummaries"]
+    assert [summary["TrialComponentName"] for summary in listed] == [shared]
 
 
 def test_without_yes_a_terminal_must_type_the_name(moto_endpoint: str, experiment: tuple[str, list[str]]) -> None:
@@ -87,45 +118,6 @@ def test_without_yes_and_without_a_terminal_nothing_is_deleted(
         result.err == "error: cleanup: not a terminal, so no one can confirm: pass --yes, or --dry-run to look first\n"
     )
     assert exists(moto_endpoint, "describe_experiment", ExperimentName=name)
-
-
-def test_a_component_shared_with_another_experiment_is_detached_and_kept() -> None:
-    """moto lists a shared component under one run only (FACTS.md), so the calls are stubbed:
-    the exact sequence shows what is detached, deleted and kept."""
-    clients, stubber = stubbed_clients()
-    stubber.add_response(
-        "describe_experiment", {"ExperimentName": "churn", "ExperimentArn": EXPERIMENT_ARN}, {"ExperimentName": "churn"}
-    )
-    stubber.add_response(
-        "list_tags", {"Tags": [{"Key": "team", "Value": "forecasting"}]}, {"ResourceArn": EXPERIMENT_ARN}
-    )
-    stubber.add_response("list_trials", {"TrialSummaries": [{"TrialName": "churn-1"}]}, {"ExperimentName": "churn"})
-    stubber.add_response(
-        "list_trial_components",
-        {"TrialComponentSummaries": [{"TrialComponentName": "churn-1"}, {"TrialComponentName": "sales-2024-dataset"}]},
-        {"TrialName": "churn-1"},
-    )
-    stubber.add_response(
-        "list_trials", {"TrialSummaries": [{"TrialName": "churn-1"}]}, {"TrialComponentName": "churn-1"}
-    )
-    stubber.add_response(
-        "list_trials",
-        {"TrialSummaries": [{"TrialName": "churn-1"}, {"TrialName": "pricing-4"}]},
-        {"TrialComponentName": "sales-2024-dataset"},
-    )
-    for component in ("churn-1", "sales-2024-dataset"):
-        stubber.add_response(
-            "disassociate_trial_component", {}, {"TrialComponentName": component, "TrialName": "churn-1"}
-        )
-    stubber.add_response("delete_trial_component", {}, {"TrialComponentName": "churn-1"})
-    stubber.add_response("delete_trial", {}, {"TrialName": "churn-1"})
-    stubber.add_response("delete_experiment", {}, {"ExperimentName": "churn"})
-    with stubber:
-        plan = plan_cleanup(clients, "churn")
-        assert plan.keep_components == {"sales-2024-dataset": ["pricing-4"]}
-        assert plan.delete_components == ["churn-1"]
-        execute(clients, plan)
-    stubber.assert_no_pending_responses()
 
 
 def test_an_experiment_cloudformation_manages_is_refused() -> None:
@@ -155,7 +147,7 @@ def test_runs_made_by_pipeline_executions_need_an_explicit_flag() -> None:
     with stubber:
         with pytest.raises(UsageError, match=r"runs made by pipeline executions \(abc123\)"):
             plan_cleanup(clients, "p")
-        assert plan_cleanup(clients, "p", include_pipeline_runs=True).runs == ["abc123"]
+        assert plan_cleanup(clients, "p", include_pipeline_runs=True).trials == ["abc123"]
     stubber.assert_no_pending_responses()
 
 
@@ -173,5 +165,5 @@ def test_what_is_already_gone_is_skipped_but_other_errors_stop() -> None:
 
 def plan_for(experiment: str, runs: list[str], delete: list[str]) -> CleanupPlan:
     return CleanupPlan(
-        experiment=experiment, runs=runs, delete_components=delete, detach=[(name, runs[0]) for name in delete]
+        experiment=experiment, trials=runs, delete_components=delete, detach=[(name, runs[0]) for name in delete]
     )

@@ -72,6 +72,17 @@ def test_every_command_has_help_with_region_and_output(command: str, capsys: pyt
     assert "{table,json,csv}" in text
 
 
+def test_smoke_help_shows_region_as_required(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["smoke", "--help"])
+    usage = capsys.readouterr().out.split("\n\n")[0]
+    assert " --region REGION" in usage
+    assert "[--region" not in usage
+    missing = io.StringIO()
+    assert main(["smoke", "--environment", "dev"], stderr=missing) == 2
+    assert missing.getvalue() == ("error: experiment-tools smoke: the following arguments are required: --region\n")
+
+
 @pytest.mark.usefixtures("fake_aws_env")
 def test_throttling_is_retried_with_backoff() -> None:
     with ThrottlingService(throttle=2) as service:

@@ -1,4 +1,4 @@
-"""`track` and `track_run`: runs, components, parameters, metrics and lineage against a moto server."""
+"""`track` and `track_run`: SDK-shaped runs, parameters, metrics, lineage and team tags, on the emulator."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from botocore.stub import Stubber
 
 from experiment_tools import track_run
 from experiment_tools.errors import AwsError, UsageError
+from experiment_tools.runs import RUN_TAG
 from experiment_tools.tracking import RunTracker
 from tests.aws import client
 from tests.tooling import moto_clients, run_cli, stubbed_clients, unique
@@ -60,6 +61,11 @@ def runs_of(endpoint: str, component_name: str) -> set[str]:
     return {trial["TrialName"] for trial in answer["TrialSummaries"]}
 
 
+def tags(endpoint: str, arn: str) -> list[dict[str, str]]:
+    listed: list[dict[str, str]] = client("sagemaker", endpoint).list_tags(ResourceArn=arn)["Tags"]
+    return listed
+
+
 def test_track_records_parameters_metrics_and_the_lineage_of_a_run(
     moto_endpoint: str, dataset: tuple[str, str], repository: tuple[Path, str], tmp_path: Path
 ) -> None:
@@ -81,14 +87,15 @@ def test_track_records_parameters_metrics_and_the_lineage_of_a_run(
         "json",
     )
     assert result.code == 0, result.err
-    assert json.loads(result.out)["component"] == run
-    recorded = component(moto_endpoint, run)
+    own = f"{experiment}-{run}"  # the SDK's component name for the run
+    assert json.loads(result.out)["component"] == own
+    recorded = component(moto_endpoint, own)
     parameters = recorded["Parameters"]
     assert parameters["learning_rate"] == {"NumberValue": 0.1}
     assert parameters["model"] == {"StringValue": "xgboost"}
     assert parameters["lineage.dataset.train.version_id"] == {"StringValue": version}
     assert parameters["lineage.git_commit"] == {"StringValue": commit}
-    assert parameters["lineage.git_dirty"] == {"StringValue": "false"}
+    assert parameters["lineage.git_dirty"] == {"NumberValue": 0.0}  # a boolean, as the SDK records one
     assert parameters["lineage.image_digest"] == {"StringValue": DIGEST}
     assert len(parameters["lineage.config.params.yaml.sha256"]["StringValue"]) == 64
     assert recorded["InputArtifacts"]["train"]["Value"] == uri
@@ -97,15 +104,16 @@ def test_track_records_parameters_metrics_and_the_lineage_of_a_run(
     (auc,) = recorded["Metrics"]
     assert (auc["MetricName"], auc["Count"], auc["Last"], auc["Max"]) == ("validation:auc", 2, 0.83, 0.83)
     assert recorded["Status"]["PrimaryStatus"] == "Completed"
-    assert runs_of(moto_endpoint, run) == {run}
+    assert runs_of(moto_endpoint, own) == {f"Default-Run-Group-{experiment}"}
+    assert RUN_TAG in tags(moto_endpoint, recorded["TrialComponentArn"])
 
 
 def test_a_dirty_work_tree_is_recorded(moto_endpoint: str, repository: tuple[Path, str]) -> None:
     code, _ = repository
     (code / "train.py").write_text("print('changed')\n")
-    run = unique("dirty")
-    assert run_cli(moto_endpoint, "track", "--experiment", unique("e"), "--run", run, "--code", str(code)).code == 0
-    assert component(moto_endpoint, run)["Parameters"]["lineage.git_dirty"] == {"StringValue": "true"}
+    experiment, run = unique("e"), unique("dirty")
+    assert run_cli(moto_endpoint, "track", "--experiment", experiment, "--run", run, "--code", str(code)).code == 0
+    assert component(moto_endpoint, f"{experiment}-{run}")["Parameters"]["lineage.git_dirty"] == {"NumberValue": 1.0}
 
 
 def test_a_prefix_is_pinned_by_a_manifest_that_changes_with_the_data(
@@ -127,46 +135,34 @@ def test_tracking_again_keeps_what_was_recorded_and_adds_to_it(moto_endpoint: st
     experiment, run = unique("e"), unique("r")
     assert run_cli(moto_endpoint, "track", "--experiment", experiment, "--run", run, "--param", "a=1").code == 0
     assert run_cli(moto_endpoint, "track", "--experiment", experiment, "--run", run, "--param", "b=two").code == 0
-    assert component(moto_endpoint, run)["Parameters"] == {"a": {"NumberValue": 1.0}, "b": {"StringValue": "two"}}
+    own = f"{experiment}-{run}"
+    assert component(moto_endpoint, own)["Parameters"] == {"a": {"NumberValue": 1.0}, "b": {"StringValue": "two"}}
     trials = client("sagemaker", moto_endpoint).list_trials(ExperimentName=experiment)["TrialSummaries"]
-    assert [trial["TrialName"] for trial in trials] == [run]
+    assert [trial["TrialName"] for trial in trials] == [f"Default-Run-Group-{experiment}"]
+    assert runs_of(moto_endpoint, own) == {f"Default-Run-Group-{experiment}"}
 
 
-def test_a_shared_component_belongs_to_many_runs_and_is_left_unchanged(
-    moto_endpoint: str, dataset: tuple[str, str]
-) -> None:
+def test_a_run_can_use_another_run_which_is_left_unchanged(moto_endpoint: str, dataset: tuple[str, str]) -> None:
     uri, _ = dataset
-    experiment, shared = unique("e"), unique("prep")
-    first, second = unique("run"), unique("run")
-    made = run_cli(
-        moto_endpoint,
-        "track",
-        "--experiment",
-        experiment,
-        "--run",
-        first,
-        "--component",
-        shared,
-        "--dataset",
-        f"train={uri}",
-    )
+    experiment = unique("e")
+    made = run_cli(moto_endpoint, "track", "--experiment", experiment, "--run", "prep", "--dataset", f"train={uri}")
     assert made.code == 0, made.err
-    before = component(moto_endpoint, shared)["Parameters"]
+    prep = component(moto_endpoint, f"{experiment}-prep")
     used = run_cli(
-        moto_endpoint, "track", "--experiment", experiment, "--run", second, "--share", shared, "--param", "depth=6"
+        moto_endpoint, "track", "--experiment", experiment, "--run", "fit", "--share", "prep", "--param", "depth=6"
     )
     assert used.code == 0, used.err
-    assert runs_of(moto_endpoint, shared) == {first, second}
-    assert component(moto_endpoint, shared)["Parameters"] == before
-    assert component(moto_endpoint, second)["Parameters"] == {"depth": {"NumberValue": 6.0}}
+    fit = component(moto_endpoint, f"{experiment}-fit")
+    assert fit["Parameters"] == {"depth": {"NumberValue": 6.0}}
+    assert fit["InputArtifacts"] == {"prep": {"Value": prep["TrialComponentArn"]}}
+    assert component(moto_endpoint, f"{experiment}-prep")["Parameters"] == prep["Parameters"]
 
 
-def test_sharing_a_component_that_does_not_exist_is_refused(moto_endpoint: str) -> None:
-    result = run_cli(
-        moto_endpoint, "track", "--experiment", unique("e"), "--run", unique("r"), "--share", unique("nothing")
-    )
+def test_sharing_a_run_that_does_not_exist_is_refused(moto_endpoint: str) -> None:
+    experiment = unique("e")
+    result = run_cli(moto_endpoint, "track", "--experiment", experiment, "--run", unique("r"), "--share", "nothing")
     assert result.code == 2
-    assert "does not exist; track it first" in result.err
+    assert result.err == f"error: share: experiment {experiment!r} has no run 'nothing'; track it first\n"
 
 
 def test_context_manager_completes_or_fails_the_run(moto_endpoint: str) -> None:
@@ -178,23 +174,63 @@ def test_context_manager_completes_or_fails_the_run(moto_endpoint: str) -> None:
             run.log_metric("train:loss", 1.0 / (step + 1), step=step)
     with pytest.raises(RuntimeError, match="diverged"), track_run(experiment=experiment, run=bad, clients=clients):
         raise RuntimeError("loss diverged")
-    finished = component(moto_endpoint, good)
+    finished = component(moto_endpoint, f"{experiment}-{good}")
     assert finished["Status"]["PrimaryStatus"] == "Completed"
-    assert finished["Parameters"]["early_stopping"] == {"StringValue": "true"}
+    assert finished["Parameters"]["early_stopping"] == {"NumberValue": 1.0}
     (loss,) = finished["Metrics"]
     assert (loss["Count"], loss["Last"]) == (25, pytest.approx(1 / 25))
-    failed = component(moto_endpoint, bad)["Status"]
+    failed = component(moto_endpoint, f"{experiment}-{bad}")["Status"]
     assert failed == {"PrimaryStatus": "Failed", "Message": "RuntimeError: loss diverged"}
 
 
 def test_a_run_of_another_experiment_is_not_taken_over(moto_endpoint: str) -> None:
-    run = unique("r")
-    assert run_cli(moto_endpoint, "track", "--experiment", unique("first"), "--run", run).code == 0
-    other = unique("second")
-    result = run_cli(moto_endpoint, "track", "--experiment", other, "--run", run)
+    """Experiment a + run b-c and experiment a-b + run c are both the SDK component a-b-c."""
+    first = unique("first")
+    assert run_cli(moto_endpoint, "track", "--experiment", first, "--run", "b-c").code == 0
+    result = run_cli(moto_endpoint, "track", "--experiment", f"{first}-b", "--run", "c")
     assert result.code == 2
-    assert f"run: {run!r} already belongs to experiment" in result.err
-    assert result.err.count("\n") == 1
+    assert result.err == (
+        f"error: run: component '{first}-b-c' already holds a run of another experiment "
+        f"(in 'Default-Run-Group-{first}'): choose another run name\n"
+    )
+
+
+def test_names_are_lower_cased_as_the_sdk_does(moto_endpoint: str) -> None:
+    experiment = unique("Churn")
+    result = run_cli(moto_endpoint, "track", "--experiment", experiment, "--run", "LR-1", "-o", "json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["component"] == f"{experiment.lower()}-lr-1"
+    assert "note: 'LR-1' is recorded as 'lr-1'" in result.err
+    assert component(moto_endpoint, f"{experiment.lower()}-lr-1")["Status"]["PrimaryStatus"] == "Completed"
+
+
+def test_with_a_team_everything_created_is_tagged(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Team roles may create experiment entities only with the request tag Team=<team>."""
+    sagemaker = client("sagemaker", moto_endpoint)
+    experiment, run = unique("e"), unique("r")
+    assert run_cli(moto_endpoint, "track", "--experiment", experiment, "--run", run, "--team", "vision").code == 0
+    team = {"Key": "Team", "Value": "vision"}
+    assert tags(moto_endpoint, sagemaker.describe_experiment(ExperimentName=experiment)["ExperimentArn"]) == [team]
+    assert tags(moto_endpoint, sagemaker.describe_trial(TrialName=f"Default-Run-Group-{experiment}")["TrialArn"]) == [
+        team
+    ]
+    arn = component(moto_endpoint, f"{experiment}-{run}")["TrialComponentArn"]
+    assert tags(moto_endpoint, arn) == [RUN_TAG, team]
+    monkeypatch.setenv("PLATFORM_TEAM", "forecasting")
+    with track_run(experiment=unique("e"), run="from-env", clients=moto_clients(moto_endpoint)) as tracked:
+        pass
+    assert {"Key": "Team", "Value": "forecasting"} in tags(moto_endpoint, tracked.component_arn)
+
+
+def test_without_a_team_nothing_is_tagged_but_the_sdk_run_marker(
+    moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PLATFORM_TEAM", raising=False)
+    experiment = unique("e")
+    assert run_cli(moto_endpoint, "track", "--experiment", experiment, "--run", "r").code == 0
+    sagemaker = client("sagemaker", moto_endpoint)
+    assert tags(moto_endpoint, sagemaker.describe_experiment(ExperimentName=experiment)["ExperimentArn"]) == []
+    assert tags(moto_endpoint, component(moto_endpoint, f"{experiment}-r")["TrialComponentArn"]) == [RUN_TAG]
 
 
 def test_an_unversioned_dataset_is_refused_before_anything_is_written(moto_endpoint: str) -> None:
@@ -233,11 +269,11 @@ def test_an_ecr_tag_is_resolved_to_its_digest(moto_endpoint: str) -> None:
         }
     )
     pushed = ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag="1.4")["image"]["imageId"]
-    run = unique("r")
+    experiment, run = unique("e"), unique("r")
     image = f"{registry}.dkr.ecr.us-east-1.amazonaws.com/{repository}:1.4"
-    result = run_cli(moto_endpoint, "track", "--experiment", unique("e"), "--run", run, "--image", image)
+    result = run_cli(moto_endpoint, "track", "--experiment", experiment, "--run", run, "--image", image)
     assert result.code == 0, result.err
-    recorded = component(moto_endpoint, run)
+    recorded = component(moto_endpoint, f"{experiment}-{run}")
     assert recorded["Parameters"]["lineage.image_digest"] == {"StringValue": pushed["imageDigest"]}
     assert recorded["InputArtifacts"]["image"]["Value"] == image.replace(":1.4", f"@{pushed['imageDigest']}")
 
@@ -253,6 +289,8 @@ def test_an_ecr_tag_is_resolved_to_its_digest(moto_endpoint: str) -> None:
         (["--code", "/nonexistent/dir"], "error: --code: '/nonexistent/dir' is not a directory"),
         (["--config-file", "/nonexistent.yaml"], "error: --config-file: '/nonexistent.yaml' is not a readable file"),
         (["--status", "Done"], "error: experiment-tools track: argument --status: invalid choice: 'Done'"),
+        (["--team", "vision!"], "error: --team: 'vision!' is not a valid tag value"),
+        (["--share", "a_b"], "error: share: 'a_b' is not a valid name"),
     ],
 )
 def test_bad_arguments_name_the_flag_and_value(moto_endpoint: str, arguments: list[str], message: str) -> None:
@@ -263,10 +301,12 @@ def test_bad_arguments_name_the_flag_and_value(moto_endpoint: str, arguments: li
     assert result.out == ""
 
 
-def test_bad_names_are_refused_with_the_field(moto_endpoint: str) -> None:
-    result = run_cli(moto_endpoint, "track", "--experiment", "my_experiment", "--run", "r1")
+def test_bad_names_are_refused_with_the_field_one_line_each(moto_endpoint: str) -> None:
+    result = run_cli(moto_endpoint, "track", "--experiment", "my_experiment", "--run", "r" * 60)
     assert result.code == 2
-    assert result.err.startswith("error: experiment: 'my_experiment' is not a valid name")
+    first, second = result.err.splitlines()
+    assert first.startswith("error: experiment: 'my_experiment' is not a valid name")
+    assert second.startswith(f"error: run: '{'r' * 60}' is 60 characters; the SDK allows 59")
 
 
 def test_metrics_without_a_step_omit_it_and_refused_metrics_are_an_error() -> None:
@@ -276,10 +316,10 @@ def test_metrics_without_a_step_omit_it_and_refused_metrics_are_an_error() -> No
     metrics.add_response(
         "batch_put_metrics",
         {"Errors": [{"Code": "METRIC_LIMIT_EXCEEDED", "MetricIndex": 0}]},
-        {"TrialComponentName": "r", "MetricData": [{"MetricName": "auc", "Timestamp": FIXED_TIME, "Value": 0.5}]},
+        {"TrialComponentName": "e-r", "MetricData": [{"MetricName": "auc", "Timestamp": FIXED_TIME, "Value": 0.5}]},
     )
     tracker.log_metric("auc", 0.5, timestamp=FIXED_TIME)  # no step given: none is sent
-    refused = "BatchPutMetrics refused 1 of 1 metrics on 'r', first 'auc': METRIC_LIMIT_EXCEEDED"
+    refused = "BatchPutMetrics refused 1 of 1 metrics on 'e-r', first 'auc': METRIC_LIMIT_EXCEEDED"
     with metrics, pytest.raises(AwsError, match=refused):
         tracker.flush()
     metrics.assert_no_pending_responses()

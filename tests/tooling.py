@@ -8,11 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 from botocore.stub import Stubber
 
 from experiment_tools.cli import main
-from experiment_tools.clients import AwsClients
+from experiment_tools.clients import AwsClients, new_session
 from tests.aws import FAKE_CREDENTIALS, client
 
 
@@ -54,7 +53,7 @@ def moto_clients(endpoint: str, region: str = "us-east-1", max_attempts: int = 2
         region=region,
         endpoint_url=endpoint,
         max_attempts=max_attempts,
-        session=boto3.Session(region_name=region, **FAKE_CREDENTIALS),  # type: ignore[arg-type]
+        session=new_session(region=region, **FAKE_CREDENTIALS),
     )
 
 
