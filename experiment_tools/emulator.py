@@ -3,7 +3,7 @@
 moto 5.2 emulates experiments, trials, trial components and metrics well enough for boto3 code,
 but differs from AWS in ways that hide real bugs (a run that is silently replaced instead of
 loaded, a filter that is ignored). Each `Shim` below names the operation of the SageMaker API
-Reference it follows and what released moto does instead; `tests/test_experiment_emulator.py`
+Reference it follows and what released moto does instead; `tests/tooling/test_experiment_emulator.py`
 calls released moto for every shim, so an upgrade that closes a gap fails a test and the shim
 can go.
 

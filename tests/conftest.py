@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from platform_config import PlatformConfig, load_config
-from tests.aws import FAKE_CREDENTIALS, moto_server
+from tests.support.aws import FAKE_CREDENTIALS, moto_server
 from tests.support.assembly import Synthesized
 from tests.support.pool import SynthPool
 from tests.support.variants import SAMPLE_CONFIG, VARIANTS

@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 
 from model_build import run_pipeline
 from platform_constructs.model_build_pipeline import BOTO3_VERSION
-from tests.aws import client
+from tests.support.aws import client
 from tests.support.synth import ROOT, Synthesized, config_variant, resources, synthesize
 
 PIPELINE = "mlexp-dev-vision-reference"

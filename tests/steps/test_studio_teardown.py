@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from tests.aws import client, load_handler
+from tests.support.aws import client, load_handler
 from tests.support.synth import Synthesized, only, resources
 
 teardown = load_handler("studio_teardown/index.py")

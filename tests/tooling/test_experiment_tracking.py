@@ -16,8 +16,8 @@ from experiment_tools import track_run
 from experiment_tools.errors import AwsError, UsageError
 from experiment_tools.runs import RUN_TAG
 from experiment_tools.tracking import RunTracker
-from tests.aws import client
-from tests.tooling import moto_clients, run_cli, stubbed_clients, unique
+from tests.support.aws import client
+from tests.support.tooling import moto_clients, run_cli, stubbed_clients, unique
 
 pytestmark = pytest.mark.usefixtures("fake_aws_env")
 DIGEST = "sha256:" + "ab" * 32

@@ -13,8 +13,8 @@ import pytest
 from experiment_tools import lineage
 from experiment_tools.leaderboard import Condition, RunRow, collect_runs, leaderboard
 from experiment_tools.tracking import RunTracker
-from tests.aws import client
-from tests.tooling import factory_for, moto_clients, run_cli, stubbed_clients, unique
+from tests.support.aws import client
+from tests.support.tooling import factory_for, moto_clients, run_cli, stubbed_clients, unique
 
 pytestmark = pytest.mark.usefixtures("fake_aws_env")
 DIGEST = "sha256:" + "cd" * 32

@@ -15,8 +15,8 @@ import pytest
 from experiment_tools.analytics import dataframe
 from experiment_tools.clients import new_session
 from experiment_tools.runs import RUN_TAG
-from tests.aws import FAKE_CREDENTIALS, client
-from tests.tooling import moto_clients, run_cli, unique
+from tests.support.aws import FAKE_CREDENTIALS, client
+from tests.support.tooling import moto_clients, run_cli, unique
 
 pytestmark = pytest.mark.usefixtures("fake_aws_env", "sdk_endpoint")
 # The seeds' example: RMSE per n_estimators, lowest at 30 (so neither creation order nor its reverse).

@@ -15,8 +15,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from experiment_tools import emulator
-from tests.aws import FAKE_CREDENTIALS, client
-from tests.tooling import unique
+from tests.support.aws import FAKE_CREDENTIALS, client
+from tests.support.tooling import unique
 
 pytestmark = pytest.mark.usefixtures("fake_aws_env")
 RELEASED_REGION = "ap-southeast-2"  # released moto shares this process's backends: keep its data apart

@@ -46,7 +46,7 @@ def client(service: str, endpoint: str | None = None, region: str = "us-east-1")
 
 def load_handler(relative: str) -> ModuleType:
     """Import a Lambda handler from handlers/ the way Lambda does: as a top-level module."""
-    path = Path(__file__).resolve().parents[1] / "handlers" / relative
+    path = Path(__file__).resolve().parents[2] / "handlers" / relative
     spec = importlib.util.spec_from_file_location(f"handler_{path.parent.name}", path)
     assert spec is not None
     assert spec.loader is not None

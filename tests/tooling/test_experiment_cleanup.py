@@ -15,8 +15,8 @@ from botocore.exceptions import ClientError
 from experiment_tools.cleanup import CleanupPlan, execute, plan_cleanup
 from experiment_tools.errors import UsageError
 from experiment_tools.tracking import RunTracker
-from tests.aws import client
-from tests.tooling import Terminal, moto_clients, run_cli, stubbed_clients, unique
+from tests.support.aws import client
+from tests.support.tooling import Terminal, moto_clients, run_cli, stubbed_clients, unique
 
 pytestmark = pytest.mark.usefixtures("fake_aws_env")
 NOW = datetime(2026, 11, 23, tzinfo=UTC)

@@ -19,11 +19,11 @@ from experiment_tools.clients import AwsClients
 from platform_config import PlatformConfig
 from platform_config.endpoint_catalog import service_name
 from platform_config.naming import Naming, StackKind
-from tests.aws import client
-from tests.tooling import factory_for, moto_clients, run_cli, unique
+from tests.support.aws import client
+from tests.support.tooling import factory_for, moto_clients, run_cli, unique
 
 pytestmark = pytest.mark.usefixtures("fake_aws_env")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
 ROLE = "arn:aws:iam::123456789012:role/studio-default"
 PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")

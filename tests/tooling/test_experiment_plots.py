@@ -14,7 +14,7 @@ import pytest
 from experiment_tools.analytics import dataframe
 from experiment_tools.errors import UsageError
 from experiment_tools.tracking import RunTracker
-from tests.tooling import moto_clients, run_cli, unique
+from tests.support.tooling import moto_clients, run_cli, unique
 
 pytestmark = pytest.mark.usefixtures("fake_aws_env")
 SVG = "{http://www.w3.org/2000/svg}"

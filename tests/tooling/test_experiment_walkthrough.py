@@ -27,7 +27,7 @@ from experiment_tools import emulator
 from experiment_tools.cli import main
 from experiment_tools.clients import new_session
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 WALKTHROUGH = "### Walkthrough: record, compare, trace, clean up"
 PICTURE = ROOT / "docs" / "experiment-walkthrough-rmse.png"

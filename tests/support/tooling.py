@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 
 from experiment_tools.cli import main
 from experiment_tools.clients import AwsClients, new_session
-from tests.aws import FAKE_CREDENTIALS, client
+from tests.support.aws import FAKE_CREDENTIALS, client
 
 
 @dataclass(frozen=True)

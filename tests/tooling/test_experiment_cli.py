@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from experiment_tools.cli import main
-from tests.tooling import moto_clients, run_cli
+from tests.support.tooling import moto_clients, run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = ("track", "compare", "lineage", "cleanup", "smoke")
 
 
