@@ -65,6 +65,10 @@ ENV0 = "environments.0"
 REGION0 = "environments.0.regions.0"
 LONG_GROUP = "g" * 54  # "mlexp-dev-" + 54 = 64 characters, one over the limit
 
+SCOPE_RULE = (
+    "must be lower-case letters and digits in words joined by single hyphens (^[a-z0-9]+(-[a-z0-9]+)*$): "
+    "IAM scopes by name prefix and a '--' or an upper-case letter could make one name a prefix of another"
+)
 INVALID: dict[str, tuple[Change, str]] = {
     "unknown region": (
         _set(f"{REGION0}.name", "us-east-9"),
@@ -141,7 +145,15 @@ INVALID: dict[str, tuple[Change, str]] = {
     ),
     "team name pattern": (
         _set("teams.0.name", "vision_team"),
-        "teams[0].name: must match the SageMaker name pattern ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$ (got 'vision_team')",
+        f"teams[0].name: {SCOPE_RULE} (got 'vision_team')",
+    ),
+    "team name with a double hyphen": (
+        _set("teams.0.name", "vision--x"),
+        f"teams[0].name: {SCOPE_RULE} (got 'vision--x')",
+    ),
+    "team name in upper case": (
+        _set("teams.0.name", "Vision"),
+        f"teams[0].name: {SCOPE_RULE} (got 'Vision')",
     ),
     "user name pattern": (
         _set("teams.0.users.0", "al.ice"),
@@ -153,7 +165,7 @@ INVALID: dict[str, tuple[Change, str]] = {
     ),
     "environment name pattern": (
         _set(f"{ENV0}.name", "dev_1"),
-        "environments[0].name: must match the SageMaker name pattern",
+        f"environments[0].name: {SCOPE_RULE} (got 'dev_1')",
     ),
     "derived name too long": (
         _set("model_groups.0.name", LONG_GROUP),
@@ -396,7 +408,7 @@ def test_app_exits_non_zero_without_traceback_or_output(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [
         f"{bad}: environments: must have at least 1 item(s) (got [])",
-        f"{bad}: teams[0].name: must match the SageMaker name pattern ^[a-zA-Z0-9](-*[a-zA-Z0-9]){{0,62}}$ (got 'a_b')",
+        f"{bad}: teams[0].name: {SCOPE_RULE} (got 'a_b')",
         f"2 problem(s) in {bad}; nothing was synthesized.",
     ]
     assert not outdir.exists() or not any(outdir.iterdir())
