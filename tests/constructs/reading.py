@@ -31,13 +31,15 @@ def only(template: TemplateJson, resource_type: str) -> tuple[str, Json]:
 
 
 def role_statements(template: TemplateJson, role_id: str) -> list[Json]:
-    """Every statement of every AWS::IAM::Policy attached to the role `role_id`."""
-    return [
-        statement
-        for policy in resources(template, "AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    """Every statement of every policy attached to the role `role_id`: its inline policies, then
+    the managed policies that name it in `Roles` (where CDK moves what overflows the inline one)."""
+    attached = [
+        policy
+        for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+        for policy in resources(template, kind).values()
+        if {"Ref": role_id} in policy["Properties"].get("Roles", [])
     ]
+    return [statement for policy in attached for statement in policy["Properties"]["PolicyDocument"]["Statement"]]
 
 
 def by_sid(statements: list[Json], sid: str) -> Json:
