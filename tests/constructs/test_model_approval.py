@@ -143,3 +143,18 @@ def test_each_configured_address_is_subscribed_by_email(synthesized: Json) -> No
         s["Properties"] for s in synthesized["Resources"].values() if s["Type"] == "AWS::SNS::Subscription"
     ]
     assert sorted((s["Protocol"], s["Endpoint"]) for s in subscriptions) == sorted(("email", e) for e in EMAILS)
+
+
+def test_fails_if_nobody_may_approve() -> None:
+    """CDK refuses a role that no principal can assume (the config requires an approver too)."""
+    stack = new_stack()
+    with pytest.raises(RuntimeError, match=r"CompositePrincipals must be constructed with at least 1 Principal"):
+        ModelApproverRole(
+            stack,
+            "Approver",
+            approvers=(),
+            group_names=GROUPS,
+            artifacts_bucket_arn="arn:aws:s3:::artifacts",
+            key_arn=KEY,
+            teams=("vision",),
+        )
