@@ -1,7 +1,7 @@
 """Each Guard rule of policy/sagemaker.guard fails synthesis on a deliberately broken construct.
 
-One minimal probe app for the whole module: one stack per broken construct, plus a compliant
-probe and the platform's own constructs, synthesized once with the packs (`probe_findings`).
+One stack per broken construct, plus a compliant probe and the platform's own constructs, all in
+the construct tier's one probe app, synthesized once with the packs (`tests/constructs/packs.py`).
 Only the findings of the platform's Guard rules count here: the packs and CloudFormation
 Validate's default rules see the probes' placeholder ids too, which is not what this is about.
 """
@@ -29,7 +29,7 @@ from platform_constructs.reference_pipeline import ReferencePipeline
 from platform_constructs.stateful import Retention
 from platform_constructs.studio_domain import StudioDomain
 from platform_constructs.studio_user_profile import StudioUserProfile
-from tests.support.stacks import probe_findings
+from tests.constructs.packs import register
 
 GUARD_PLUGIN = "CloudFormation Validate"
 DECLARED = {line.split()[1] for line in GUARD_RULES.read_text().splitlines() if line.startswith("rule ")}
@@ -268,16 +268,21 @@ def probe_name(rule: str) -> str:
     return "".join(part.capitalize() for part in rule.split("_"))
 
 
+PROBES = register(
+    {
+        **FINE,
+        **{probe_name(rule): build for rule, build in BROKEN.items()},
+        **{name: build for name, (_, build) in MORE_BROKEN.items()},
+    }
+)
+
+
 @pytest.fixture(scope="module")
-def guard_findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
+def guard_findings(pack_findings: dict[str, list[Finding]]) -> dict[str, set[str]]:
     """Probe name -> the platform's Guard rules it failed."""
-    probes: dict[str, Build] = {**FINE}
-    probes.update({probe_name(rule): build for rule, build in BROKEN.items()})
-    probes.update({name: build for name, (_, build) in MORE_BROKEN.items()})
-    found: dict[str, list[Finding]] = probe_findings(tmp_path_factory.mktemp("guard"), probes)
     return {
-        name: {f.rule for f in findings if f.plugin == GUARD_PLUGIN and f.rule in DECLARED}
-        for name, findings in found.items()
+        name: {f.rule for f in pack_findings[name] if f.plugin == GUARD_PLUGIN and f.rule in DECLARED}
+        for name in PROBES
     }
 
 

@@ -10,8 +10,9 @@ import pytest
 
 from compliance.gate import Finding
 from platform_constructs.permissions_boundary import DENIED, KMS_USE, S3_DATA_ACTIONS, PermissionsBoundary
+from tests.constructs.packs import register
 from tests.constructs.reading import Json, as_list, by_sid, resources
-from tests.support.stacks import ACCOUNT, new_stack, probe_findings, template
+from tests.support.stacks import ACCOUNT, new_stack, template
 
 HERE = f"us-east-1:{ACCOUNT}"
 ROLE_TAGS = {"aws:ResourceTag/Project": "mlexp", "aws:ResourceTag/Environment": "dev"}
@@ -243,15 +244,14 @@ def _probe(stack: cdk.Stack, *, disposable: bool) -> Any:
     return _boundary(stack, "PlatformBoundary", disposable=disposable)
 
 
-@pytest.fixture(scope="module")
-def pack_findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Finding]]:
-    probes = {
+PROBES = register(
+    {
         "RetainedBoundary": lambda s: _probe(s, disposable=False),
         "DisposableBoundary": lambda s: _probe(s, disposable=True),
     }
-    return probe_findings(tmp_path_factory.mktemp("boundary"), probes)
+)
 
 
-@pytest.mark.parametrize("probe", ["RetainedBoundary", "DisposableBoundary"])
+@pytest.mark.parametrize("probe", PROBES)
 def test_the_explained_wildcards_pass_the_packs(pack_findings: dict[str, list[Finding]], probe: str) -> None:
     assert [f.line() for f in pack_findings[probe]] == []
