@@ -8,7 +8,8 @@ from aws_cdk import aws_iam as iam
 
 from compliance.gate import Finding
 from platform_constructs.explained import add_to_role, explained
-from tests.support.stacks import new_stack, probe_findings
+from tests.constructs.packs import register
+from tests.support.stacks import new_stack
 
 REASON = "names are chosen at run time by the people who experiment"
 
@@ -59,10 +60,12 @@ def _widened_after_explaining(stack: cdk.Stack) -> None:
     statement.add_resources("arn:aws:s3:::a/*")
 
 
+PROBES = register({"Explained": _explained, "KnownSidReused": _known_sid_reused, "Widened": _widened_after_explaining})
+
+
 @pytest.fixture(scope="module")
-def findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Finding]]:
-    probes = {"Explained": _explained, "KnownSidReused": _known_sid_reused, "Widened": _widened_after_explaining}
-    return probe_findings(tmp_path_factory.mktemp("explained"), probes)
+def findings(pack_findings: dict[str, list[Finding]]) -> dict[str, list[Finding]]:
+    return {name: pack_findings[name] for name in PROBES}
 
 
 def test_an_explained_wildcard_passes_the_packs(findings: dict[str, list[Finding]]) -> None:
