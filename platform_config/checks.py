@@ -9,7 +9,7 @@ import ipaddress
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from platform_config.naming import APP_TYPE_ABBREVIATIONS, DIGEST_LENGTH, NAME_RULES, Naming
+from platform_config.naming import APP_TYPE_ABBREVIATIONS, DIGEST_LENGTH, MLFLOW_GROUP_PREFIX, NAME_RULES, Naming
 from platform_config.placement import MAX_PROFILES_PER_STACK, RESOURCES_PER_PROFILE, place_users
 from platform_config.schema import PlatformConfig
 
@@ -36,6 +36,16 @@ def _overlapping_cidrs(config: PlatformConfig) -> Iterator[Problem]:
                 if network.overlaps(other):
                     yield path, f"overlaps {other_path} ({other}) in the same environment", region.vpc_cidr
             seen.append((path, network))
+
+
+def _mlflow_group_names(config: PlatformConfig) -> Iterator[Problem]:
+    for g, group in enumerate(config.model_groups):
+        if group.name.startswith(MLFLOW_GROUP_PREFIX):
+            yield (
+                f"model_groups[{g}].name",
+                f"must not start with {MLFLOW_GROUP_PREFIX!r}: those groups belong to the MLflow server's registrations",
+                group.name,
+            )
 
 
 def _unknown_teams(config: PlatformConfig) -> Iterator[Problem]:
@@ -109,6 +119,7 @@ def cross_field_problems(config: PlatformConfig) -> list[Problem]:
     groups = ((f"model_groups[{g}].name", group.name) for g, group in enumerate(config.model_groups))
     problems += _duplicates(groups, "model group name")
     problems += _unknown_teams(config)
+    problems += _mlflow_group_names(config)
     lifecycle_names = (
         (f"studio.lifecycle_configs[{c}].name", spec.name) for c, spec in enumerate(config.studio.lifecycle_configs)
     )

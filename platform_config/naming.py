@@ -18,6 +18,7 @@ SAGEMAKER_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
 # team's prefix can be a prefix of another team's (or another environment's) names.
 TEAM_NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 TEAM_SEPARATOR = "--"
+MLFLOW_GROUP_PREFIX = "mlflow-"
 
 
 class StackKind(StrEnum):
@@ -120,6 +121,13 @@ class Naming:
     def package_domain_name(self) -> str:
         """The CodeArtifact domain of the environment (per account and region)."""
         return f"{self.project}-{self.environment}"
+
+    def mlflow_registry_prefix(self) -> str:
+        """Model package groups the MLflow server registers into (automatic registration names a
+        group after the MLflow model): never a configured group (`MLFLOW_GROUP_PREFIX` is
+        refused in model group names), so the server, which every team uses, cannot register
+        into a team's group."""
+        return self.model_package_group_name(MLFLOW_GROUP_PREFIX)
 
     def mlflow_server_name(self) -> str:
         return f"{self.project}-{self.environment}-mlflow"

@@ -60,10 +60,11 @@ class MlflowTrackingServer(Construct):
             ),
             explained(
                 sid="ListMlflowArtifacts",
-                actions=["s3:ListBucket", "s3:GetBucketLocation"],
+                actions=["s3:ListBucket"],
                 resources=[artifacts.bucket_arn],
                 conditions={"StringLike": {"s3:prefix": [f"{ARTIFACT_PREFIX}/", f"{ARTIFACT_PREFIX}/*"]}},
             ),
+            explained(sid="LocateTheArtifactStore", actions=["s3:GetBucketLocation"], resources=[artifacts.bucket_arn]),
             explained(
                 sid="UseThePlatformKey",
                 actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
@@ -103,4 +104,8 @@ class MlflowTrackingServer(Construct):
             mlflow_version=version,
         )
         self.resource.apply_removal_policy(retention.removal_policy)
+        # The server uses its role's permissions as soon as it starts: create it after they exist.
+        default_policy = self.role.node.try_find_child("DefaultPolicy")
+        if default_policy is not None:
+            self.resource.node.add_dependency(default_policy)
         self.server_arn = self.resource.attr_tracking_server_arn

@@ -96,10 +96,12 @@ def data(scope: TeamScope) -> list[iam.PolicyStatement]:
             ),
             explained(
                 sid=f"ListTeam{name}",
-                actions=["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketLocation"],
+                actions=["s3:ListBucket", "s3:ListBucketVersions"],
                 resources=[bucket],
                 conditions={"StringLike": {"s3:prefix": [f"{scope.team}/", f"{scope.team}/*"]}},
             ),
+            # GetBucketLocation sends no s3:prefix: under the condition above it would never be allowed.
+            explained(sid=f"Locate{name}", actions=["s3:GetBucketLocation"], resources=[bucket]),
         ]
     return statements
 
@@ -204,7 +206,12 @@ def tagging(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
             sid="TagOnCreate",
             actions=["sagemaker:AddTags"],
             resources=arns,
-            conditions={"StringEquals": {f"aws:RequestTag/{TEAM_TAG}": scope.team}},
+            # Only as part of a create call: a plain AddTags with the team's tag would re-tag (and
+            # so take over) another team's resource.
+            conditions={
+                "StringEquals": {f"aws:RequestTag/{TEAM_TAG}": scope.team},
+                "Null": {"sagemaker:TaggingAction": "false"},
+            },
             why=why,
         ),
         explained(

@@ -175,7 +175,7 @@ class StagePlan:
             weekly_maintenance_window=settings.weekly_maintenance_window,
             automatic_model_registration=settings.automatic_model_registration,
             version=settings.version,
-            registry_prefix=self.naming.model_package_group_name(""),
+            registry_prefix=self.naming.mlflow_registry_prefix(),
         )
 
     @property

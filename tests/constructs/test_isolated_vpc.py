@@ -94,7 +94,7 @@ def test_the_gateway_endpoint_admits_only_this_accounts_principals_on_this_accou
     assert by_sid(statements, "OnlyThisAccountsBuckets") == {
         "Sid": "OnlyThisAccountsBuckets",
         "Effect": "Allow",
-        "Principal": {"AWS": "*"},
+        "Principal": "*",
         "Action": "s3:*",
         "Resource": "*",
         "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": ACCOUNT}},

@@ -69,12 +69,6 @@ def test_only_the_approver_changes_an_approval_status(consumed: tuple[ModelPacka
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the policy denies changing a status but not registering a version as Approved: any role of the "
-    "account allowed CreateModelPackage (the MLflow server's role, whose registry prefix covers every team's "
-    "group) can skip the approver",
-)
 def test_no_one_but_the_approver_registers_a_version_with_another_status_than_pending(
     consumed: tuple[ModelPackageGroup, Json],
 ) -> None:

@@ -164,21 +164,6 @@ def _processing_without_outputs(d: Definition) -> None:
     del step(d, "Preprocess")["Arguments"]["ProcessingOutputConfig"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="validate indexes ProcessingOutputConfig without checking it exists: a reference to a training "
-    "step's outputs, or a processing step without outputs (optional in CreateProcessingJob), raises KeyError "
-    "instead of a problem line",
-)
-@pytest.mark.parametrize(
-    ("breaking", "expected"),
-    [
-        (_training_output_referenced_as_processing, r"^Steps\.Train\..*: step Train has no output model$"),
-        (_processing_without_outputs, r"^Steps\.Preprocess\..*: step Preprocess has no output (train|test)$"),
-    ],
-    ids=["reference", "step"],
-)
 def test_a_step_without_processing_outputs_is_reported_not_a_crash(
     sound: Definition, breaking: Callable[[Definition], None], expected: str
 ) -> None:

@@ -91,7 +91,7 @@ def test_each_endpoint_policy_follows_its_catalog_scope(synthesized: Json, name:
         {
             "Sid": "OnlyThisAccount",
             "Effect": "Allow",
-            "Principal": {"AWS": "*"},
+            "Principal": "*",
             "Action": "*",
             "Resource": "*",
             "Condition": conditions,

@@ -181,11 +181,6 @@ def test_an_enabled_mlflow_server_is_named_for_the_environment() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the registry prefix is the prefix of every model package group name, so the MLflow server's role "
-    "(CreateModelPackage on <prefix>*) can register versions into any team's group, whoever uses the server",
-)
 def test_the_mlflow_registry_prefix_matches_no_teams_model_group() -> None:
     plan = only_plan(config_variant(_with_mlflow))
     assert plan.mlflow is not None

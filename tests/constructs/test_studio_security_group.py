@@ -93,12 +93,6 @@ def test_no_rule_names_an_address_range(synthesized: tuple[Json, str, str]) -> N
     assert not [r for r in declared if "CidrIp" in r or "CidrIpv6" in r]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CDK drops its match-nothing egress rule as soon as any egress rule is added, even one it writes as a "
-    "separate AWS::EC2::SecurityGroupEgress resource: the group is created with no SecurityGroupEgress, so EC2 "
-    "gives it the default allow-all egress (0.0.0.0/0, all traffic) beside the four rules",
-)
 def test_the_group_is_created_with_egress_rules_so_ec2_adds_no_allow_all_default(
     synthesized: tuple[Json, str, str],
 ) -> None:

@@ -113,10 +113,6 @@ def test_listing_is_limited_to_the_team_prefix(statements: list[Json], name: str
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="s3:GetBucketLocation carries no s3:prefix key: under a StringLike s3:prefix condition it is never allowed",
-)
 def test_the_prefix_condition_holds_only_actions_that_send_a_prefix(statements: list[Json]) -> None:
     """A condition key the action never sends makes StringLike false: the grant is dead (FACTS,
     "Condition keys move"). Only ListBucket and ListBucketVersions send s3:prefix."""
@@ -266,12 +262,6 @@ def test_the_team_tag_of_an_own_resource_cannot_be_changed(statements: list[Json
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TagOnCreate lets AddTags put Team=<own team> on ANY job, model, run or pipeline, another team's "
-    "included: AddTags overwrites the Team tag, and the resource becomes the caller's (sagemaker:TaggingAction "
-    "would hold it to create calls)",
-)
 def test_tagging_with_the_team_tag_is_allowed_only_while_creating(statements: list[Json]) -> None:
     condition = by_sid(statements, "TagOnCreate")["Condition"]
     assert condition.get("Null", {}).get("sagemaker:TaggingAction") == "false" or "sagemaker:TaggingAction" in (
