@@ -1,50 +1,12 @@
 #!/usr/bin/env python3
-"""List every acknowledged compliance finding of a platform, for review (`make acknowledgments`).
-
-    python scripts/acknowledgments.py [CONFIG]
-
-Synthesizes the app as app.py does (compliance packs and Guard rules attached) into a temporary
-folder and prints each acknowledgment: the finding id, the construct it sits on, the reason;
-then the count per rule. Exit 1 when synthesis fails (an unacknowledged finding), 2 on a config
-error.
-"""
-
-from __future__ import annotations
+"""Every acknowledged compliance finding, with its reason. Logic: devtools/acknowledgments.py."""
 
 import sys
-import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's packages, from anywhere
 
-from compliance.acknowledgments import collect, count_by_rule
-from platform_config import ConfigError, load_config
-from stacks.platform_app import ROOT, synthesize_platform
-
-
-def main(argv: list[str]) -> int:
-    config_path = argv[1] if len(argv) > 1 else "config/sample.yaml"
-    try:
-        config = load_config(ROOT / config_path)
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
-    with tempfile.TemporaryDirectory() as outdir:
-        app, findings = synthesize_platform(config, config_path, outdir=outdir)
-        if findings:
-            for finding in findings:
-                print(f"error: {finding.line()}", file=sys.stderr)
-            return 1
-        acknowledged = collect(app)
-    for item in acknowledged:
-        print(f"{item.rule_id}\n    on {item.path}\n    because {item.reason}")
-    counts = count_by_rule(acknowledged)
-    print()
-    for rule, count in sorted(counts.items()):
-        print(f"{count:5d}  {rule}")
-    print(f"{len(acknowledged)} acknowledgments of {len(counts)} rules")
-    return 0
-
+from devtools.acknowledgments import main
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv[1:]))

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from platform_config import PlatformConfig, load_config
-from tests.support.aws import FAKE_CREDENTIALS, moto_server
 from tests.support.assembly import Synthesized
+from tests.support.aws import FAKE_CREDENTIALS, moto_server
+from tests.support.fuzz import fuzz_seed, generated_config
 from tests.support.pool import SynthPool
 from tests.support.variants import SAMPLE_CONFIG, VARIANTS
 
@@ -31,7 +32,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that reads a platform variant `platform`; run in-process tiers first, then
     platform tests, then CLI tests, so that the background synths overlap the in-process work."""
     for item in items:
-        if any(name in VARIANTS for name in getattr(item, "fixturenames", ())):
+        if any(name in (*VARIANTS, "synth_pool") for name in getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.platform)
 
     def tier(item: pytest.Item) -> int:
@@ -44,6 +45,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     needed = {name for item in session.items for name in getattr(item, "fixturenames", ()) if name in VARIANTS}
     for name in sorted(needed):
         _POOL.start(name)
+    if any(item.name == "test_a_generated_valid_config_synthesizes_with_no_finding" for item in session.items):
+        _POOL.start("fuzzed", generated_config(fuzz_seed()))
 
 
 def pytest_sessionfinish() -> None:
@@ -83,6 +86,12 @@ def extra_team() -> Synthesized:
 def everything_on() -> Synthesized:
     """A throwaway environment with MLflow, a CodeConnections source and platform delivery."""
     return _POOL.get("everything_on")
+
+
+@pytest.fixture(scope="session")
+def mutated() -> Synthesized:
+    """The sample after everyday edits (tests/support/variants.py: `_mutated`)."""
+    return _POOL.get("mutated")
 
 
 @pytest.fixture(scope="session")

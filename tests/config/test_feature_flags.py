@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from scripts.feature_flags import recommended_flags
-from scripts.synth_app import cli_context
+from devtools.feature_flags import recommended_flags
+from stacks.platform_app import project_context
 from tests.support.synth import ROOT
 
 
@@ -28,7 +28,7 @@ def test_committed_context_covers_every_sample_account_region() -> None:
     from tests.support.synth import SAMPLE_CONFIG
 
     config = load_config(SAMPLE_CONFIG)
-    context = cli_context()
+    context = project_context()
     for env in config.environments:
         for region in env.regions:
             zones = context[f"availability-zones:account={env.account}:region={region.name}"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.cost_report import (
+from devtools.cost_report import (
     PRICES,
     RATE_KEYS,
     PriceError,

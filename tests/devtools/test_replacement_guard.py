@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.synth import ROOT, Synthesized, config_variant, synthesize
+from tests.support.synth import ROOT, Synthesized
 
 GUARD = ROOT / "scripts" / "replacement_guard.py"
 
@@ -219,22 +219,13 @@ def _run_on_assemblies(base: Path, head: Path) -> subprocess.CompletedProcess[st
     )
 
 
-def _rename_project(data: dict[str, Any]) -> None:
-    data["project"] = "mlexp2"
-
-
-def test_real_synths(sample: Synthesized, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The sample against itself is safe; renaming the project replaces the stateful names."""
-    again = tmp_path_factory.mktemp("guard-again")
-    synthesize(sample.config, again)
-    base = sample.outdir
-    assert _run_on_assemblies(base, again).returncode == 0
-    renamed = tmp_path_factory.mktemp("guard-renamed")
-    synthesize(config_variant(_rename_project), renamed)
-    result = _run_on_assemblies(base, renamed)
+def test_real_synths(sample: Synthesized, mutated: Synthesized) -> None:
+    """The sample against itself is safe; the everyday edits of `mutated` include one that
+    replaces a stateful resource (a model group's description is create-only), and the guard says so."""
+    assert _run_on_assemblies(sample.outdir, sample.outdir).returncode == 0
+    result = _run_on_assemblies(sample.outdir, mutated.outdir)
     assert result.returncode == 1
     assert (
-        "StudioDomain (AWS::SageMaker::Domain): create-only property DomainName changed: "
-        '"mlexp-dev" -> "mlexp2-dev"' in result.stdout
+        "(AWS::SageMaker::ModelPackageGroup): create-only property ModelPackageGroupDescription changed"
+        in result.stdout
     )
-    assert "(AWS::SageMaker::ModelPackageGroup): create-only property ModelPackageGroupName changed" in result.stdout

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from devtools.architecture_diagram import _stage_assembly, build_graph, to_dot
+from devtools.synth_benchmark import ACCOUNT, BENCH_REGIONS, bench_config, placeholder_lookups
 from platform_config import parse_config
-from scripts.architecture_diagram import _stage_assembly, build_graph, to_dot
-from scripts.synth_benchmark import BENCH_REGIONS, bench_config, placeholder_zones
+from platform_config.lookups import availability_zones_key, s3_prefix_list_key
+from stacks.platform_app import project_context
 from tests.support.synth import ROOT, Synthesized
 
 
@@ -66,10 +68,18 @@ def test_benchmark_configs_are_valid_and_the_size_asked_for(regions: int, users:
     assert len(config.all_users) == users
 
 
-def test_only_regions_without_committed_zones_get_placeholders() -> None:
-    zones = placeholder_zones(10)
-    assert set(zones) == {f"availability-zones:account=111122223333:region={region}" for region in BENCH_REGIONS[5:]}
-    assert zones["availability-zones:account=111122223333:region=eu-north-1"] == [
+def test_only_regions_without_committed_lookups_get_placeholders() -> None:
+    lookups = placeholder_lookups(10)
+    committed = project_context()
+    expected = {
+        key
+        for region in BENCH_REGIONS
+        for key in (availability_zones_key(ACCOUNT, region), s3_prefix_list_key(ACCOUNT, region))
+        if key not in committed
+    }
+    assert set(lookups) == expected
+    assert len(expected) >= 10
+    assert lookups["availability-zones:account=111122223333:region=eu-north-1"] == [
         "eu-north-1a",
         "eu-north-1b",
         "eu-north-1c",

@@ -43,7 +43,12 @@ def main() -> int:
     key = PlatformKey(stack, "Key", alias="alias/probe", retention=retain).key
     logs = AccessLogsBucket(stack, "AccessLogs", retention=retain, expiration=Duration.days(30)).bucket
     SecureBucket(
-        stack, "Datasets", encryption_key=key, access_logs=logs, retention=retain, noncurrent_transition=Duration.days(30)
+        stack,
+        "Datasets",
+        encryption_key=key,
+        access_logs=logs,
+        retention=retain,
+        noncurrent_transition=Duration.days(30),
     )
     attach_compliance_packs(app)
     app.synth()

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from devtools.synth_summary import stack_templates
 from platform_config import PlatformConfig
-from scripts.synth_summary import stack_templates
 from tests.stages import SAMPLE_STACK_KINDS
-from tests.support.synth import ROOT
+from tests.support.synth import ROOT, Synthesized
 
 pytestmark = pytest.mark.cli
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
@@ -43,21 +43,18 @@ def cdk_synth(outdir: Path, config: Path | None = None) -> subprocess.CompletedP
 
 
 @pytest.fixture(scope="session")
-def cli_outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Two independent synths of the sample by the pinned CLI."""
-    outs = []
-    for name in ("first", "second"):
-        outdir = tmp_path_factory.mktemp(name) / "cdk.out"
-        result = cdk_synth(outdir)
-        assert result.returncode == 0, result.stderr
-        assert "end-of-life" not in result.stderr, "synthesis ran on an unsupported Node"
-        assert "reserved context key" not in result.stderr
-        outs.append(outdir)
-    return outs[0], outs[1]
+def cli_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample, synthesized by the pinned CLI as a user runs it."""
+    outdir = tmp_path_factory.mktemp("cli") / "cdk.out"
+    result = cdk_synth(outdir)
+    assert result.returncode == 0, result.stderr
+    assert "end-of-life" not in result.stderr, "synthesis ran on an unsupported Node"
+    assert "reserved context key" not in result.stderr
+    return outdir
 
 
-def test_every_expected_template_is_written(cli_outputs: tuple[Path, Path], sample_config: PlatformConfig) -> None:
-    found = {(display, name) for display, name, path in stack_templates(cli_outputs[0]) if path.is_file()}
+def test_every_expected_template_is_written(cli_output: Path, sample_config: PlatformConfig) -> None:
+    found = {(display, name) for display, name, path in stack_templates(cli_output) if path.is_file()}
     kinds = SAMPLE_STACK_KINDS
     expected = {
         (f"{env.name}-{region.name}/{stack}", f"{sample_config.project}-{env.name}-{kind}")
@@ -68,19 +65,19 @@ def test_every_expected_template_is_written(cli_outputs: tuple[Path, Path], samp
     assert found == expected
 
 
-def test_two_synths_are_byte_identical(cli_outputs: tuple[Path, Path]) -> None:
-    first, second = cli_outputs
-    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
-    assert sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file()) == files
-    templates = [f for f in files if f.name.endswith(".template.json")]
-    assert len(templates) == 2 * len(SAMPLE_STACK_KINDS)
-    differing = [str(f) for f in files if (first / f).read_bytes() != (second / f).read_bytes()]
-    assert differing == []
+def test_the_cli_and_the_app_on_its_own_write_byte_identical_templates(cli_output: Path, sample: Synthesized) -> None:
+    """Synthesis is deterministic, and the same with or without the CLI: the pool synthesized the
+    sample in another process, through `stacks.platform_app`, without the CLI."""
+    cli = {display: path.read_bytes() for display, _, path in stack_templates(cli_output)}
+    app = {display: path.read_bytes() for display, _, path in stack_templates(sample.outdir)}
+    assert len(cli) == 2 * len(SAMPLE_STACK_KINDS)
+    assert sorted(cli) == sorted(app)
+    assert [name for name in sorted(cli) if cli[name] != app[name]] == []
 
 
-def test_summary_lists_each_stack_with_resources_and_size(cli_outputs: tuple[Path, Path]) -> None:
+def test_summary_lists_each_stack_with_resources_and_size(cli_output: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "scripts/synth_summary.py", str(cli_outputs[0])],
+        [sys.executable, "scripts/synth_summary.py", str(cli_output)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -91,7 +88,7 @@ def test_summary_lists_each_stack_with_resources_and_size(cli_outputs: tuple[Pat
     rows = {line.split()[0]: line.split() for line in lines[1:-2]}
     assert len(rows) == 2 * len(SAMPLE_STACK_KINDS)
     assert {"dev-us-east-1/Data", "dev-eu-west-1/Studio", "dev-eu-west-1/Users3"} <= set(rows)
-    template = next(p for d, _, p in stack_templates(cli_outputs[0]) if d == "dev-us-east-1/Data")
+    template = next(p for d, _, p in stack_templates(cli_output) if d == "dev-us-east-1/Data")
     assert int(rows["dev-us-east-1/Data"][2]) == len(json.loads(template.read_text())["Resources"])
     assert lines[-2].startswith(f"{2 * len(SAMPLE_STACK_KINDS)} stacks, ")
     assert lines[-1].startswith("fixed cost while idle, per month: dev-eu-west-1 $")
@@ -122,9 +119,9 @@ def cfn_lint(regions: tuple[str, ...], templates: list[Path]) -> subprocess.Comp
     )
 
 
-def test_cfn_lint_catches_a_broken_template(cli_outputs: tuple[Path, Path], tmp_path: Path) -> None:
+def test_cfn_lint_catches_a_broken_template(sample: Synthesized, tmp_path: Path) -> None:
     """The linter really runs: the same template with one misspelt property fails with E3002."""
-    source = next(path for display, _, path in stack_templates(cli_outputs[0]) if display.endswith("/Network"))
+    source = next(path for display, _, path in stack_templates(sample.outdir) if display.endswith("/Network"))
     template = json.loads(source.read_text())
     template["Resources"]["Vpc"]["Properties"]["CidrBlockk"] = "10.0.0.0/16"
     broken = tmp_path / "broken.template.json"
@@ -134,10 +131,8 @@ def test_cfn_lint_catches_a_broken_template(cli_outputs: tuple[Path, Path], tmp_
     assert ":E3002:" in result.stdout
 
 
-def test_cfn_lint_finds_nothing_in_any_configured_region(
-    cli_outputs: tuple[Path, Path], sample_config: PlatformConfig
-) -> None:
-    templates = [path for _, _, path in stack_templates(cli_outputs[0])]
+def test_cfn_lint_finds_nothing_in_any_configured_region(sample: Synthesized, sample_config: PlatformConfig) -> None:
+    templates = [path for _, _, path in stack_templates(sample.outdir)]
     result = cfn_lint(sample_config.all_regions, templates)
     # 0: no error, warning or informational finding (the ignored CDK noise is in .cfnlintrc.yaml).
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from stacks.data_stack import pipeline_artifacts_logical_id
 from tests.stages import SAMPLE_STAGES
 from tests.support.synth import Synthesized, Template, only, resources
 
@@ -150,25 +151,20 @@ def test_noncurrent_versions_move_to_glacier_ir_and_are_kept(sample: Synthesized
         ]
 
 
-def test_noncurrent_expiration_is_applied_when_configured(tmp_path_factory: pytest.TempPathFactory) -> None:
-    from tests.support.synth import config_variant, synthesize
-
-    def expire_artifacts(data: dict[str, Any]) -> None:
-        data["data"]["artifacts"] = {"transition_days": 30, "expiration_days": 400}
-        data["environments"][0]["regions"] = data["environments"][0]["regions"][:1]
-
-    synth = synthesize(config_variant(expire_artifacts), tmp_path_factory.mktemp("expiry"))
-    rules = synth.template("dev-us-east-1", "Data")["Resources"]["ArtifactsBucket"]["Properties"][
+def test_noncurrent_expiration_is_applied_when_configured(mutated: Synthesized) -> None:
+    rules = mutated.template("dev-us-east-1", "Data")["Resources"]["ArtifactsBucket"]["Properties"][
         "LifecycleConfiguration"
     ]["Rules"]
     assert rules[0]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 400}
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_pipeline_artifacts_are_transient(sample: Synthesized, stage: str) -> None:
-    rules = data(sample, stage)["Resources"]["PipelineArtifactsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
-    assert rules[0]["ExpirationInDays"] == 30
-    assert rules[0]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 31}
+def test_pipeline_artifacts_are_transient_and_one_bucket_per_team(sample: Synthesized, stage: str) -> None:
+    for team in ("vision", "forecasting"):
+        bucket = data(sample, stage)["Resources"][pipeline_artifacts_logical_id(team)]
+        rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+        assert rules[0]["ExpirationInDays"] == 30
+        assert rules[0]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 31}
 
 
 @pytest.mark.parametrize("stage", STAGES)

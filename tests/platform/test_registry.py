@@ -9,7 +9,7 @@ import pytest
 
 from stacks.registry_stack import MLFLOW_LOGICAL_ID, experiment_logical_id, group_logical_id
 from tests.stages import SAMPLE_STAGES
-from tests.support.synth import Synthesized, Template, config_variant, only, resources, synthesize
+from tests.support.synth import Synthesized, Template, only, resources
 
 STAGES = sorted(SAMPLE_STAGES)
 APPROVER = "arn:aws:iam::111122223333:role/ml-model-approvers"
@@ -38,17 +38,13 @@ def test_one_retained_group_per_model_group(sample: Synthesized, stage: str) -> 
         assert {"Key": "Team", "Value": group.team} in resource["Properties"]["Tags"]
 
 
-def _reassign_group(data: dict[str, Any]) -> None:
-    data["model_groups"][0]["team"] = "forecasting"
-    data["model_groups"][0]["description"] = ""
-    data["model_groups"][1]["description"] = ""
-
-
-def test_group_create_only_values_do_not_depend_on_the_owning_team(tmp_path_factory: pytest.TempPathFactory) -> None:
-    moved = synthesize(config_variant(_reassign_group), tmp_path_factory.mktemp("moved"))
-    props = registry(moved)["Resources"][group_logical_id("defect-detector")]["Properties"]
+def test_group_create_only_values_do_not_depend_on_the_owning_team(mutated: Synthesized) -> None:
+    """`mutated` hands defect-detector to forecasting and drops the descriptions: the name stays,
+    and the description becomes the default, which depends on the group's name only."""
+    props = registry(mutated)["Resources"][group_logical_id("defect-detector")]["Properties"]
     assert props["ModelPackageGroupName"] == "mlexp-dev-defect-detector"
     assert props["ModelPackageGroupDescription"] == "Versions of model defect-detector"
+    assert {"Key": "Team", "Value": "forecasting"} in props["Tags"]
 
 
 def test_only_the_approver_role_may_change_approval_status(sample: Synthesized) -> None:
@@ -112,24 +108,16 @@ def test_mlflow_is_off_in_the_sample(sample: Synthesized) -> None:
         assert resources(registry(sample, stage), "AWS::SageMaker::MlflowTrackingServer") == {}
 
 
-def _mlflow_on(data: dict[str, Any]) -> None:
-    data["mlflow"] = {
-        "enabled": True,
-        "size": "Medium",
-        "weekly_maintenance_window": "Tue:02:30",
-        "automatic_model_registration": True,
-        "version": "2.16",
-    }
-    data["environments"][0]["regions"] = data["environments"][0]["regions"][1:]  # eu-west-1, minimal profile
-
-
 @pytest.fixture(scope="module")
-def with_mlflow(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    return synthesize(config_variant(_mlflow_on), tmp_path_factory.mktemp("mlflow"))
+def with_mlflow(everything_on: Synthesized) -> Synthesized:
+    return everything_on
+
+
+MLFLOW_STAGE = "dev-us-east-1"
 
 
 def test_mlflow_server_when_enabled(with_mlflow: Synthesized) -> None:
-    template = registry(with_mlflow, "dev-eu-west-1")
+    template = registry(with_mlflow, MLFLOW_STAGE)
     server = template["Resources"][MLFLOW_LOGICAL_ID]
     props = server["Properties"]
     assert props["TrackingServerName"] == "mlexp-dev-mlflow"
@@ -144,7 +132,7 @@ def test_mlflow_server_when_enabled(with_mlflow: Synthesized) -> None:
 
 
 def test_mlflow_role_is_its_own_and_scoped(with_mlflow: Synthesized) -> None:
-    template = registry(with_mlflow, "dev-eu-west-1")
+    template = registry(with_mlflow, MLFLOW_STAGE)
     role_id = template["Resources"][MLFLOW_LOGICAL_ID]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
     statements = [
         s
@@ -156,22 +144,23 @@ def test_mlflow_role_is_its_own_and_scoped(with_mlflow: Synthesized) -> None:
     assert len(writes) == 1
     assert '"/mlflow/*"' in json.dumps(writes[0]["Resource"])
     register = next(s for s in statements if s.get("Sid") == "RegisterMlflowModels")
-    assert "model-package-group/mlexp-dev-*" in json.dumps(register["Resource"])
+    assert "model-package-group/mlexp-dev-mlflow-*" in json.dumps(register["Resource"])
     assert all(s["Resource"] != "*" for s in statements)
 
 
 def test_mlflow_reachable_from_the_vpc_and_usable_by_teams(with_mlflow: Synthesized) -> None:
-    network = with_mlflow.template("dev-eu-west-1", "Network")
+    network = with_mlflow.template(MLFLOW_STAGE, "Network")
     services = {
         r["Properties"]["ServiceName"]
         for r in resources(network, "AWS::EC2::VPCEndpoint").values()
         if isinstance(r["Properties"]["ServiceName"], str)
     }
-    assert "aws.sagemaker.eu-west-1.experiments" in services
-    studio = with_mlflow.template("dev-eu-west-1", "Studio")
+    assert "aws.sagemaker.us-east-1.experiments" in services
+    studio = with_mlflow.template(MLFLOW_STAGE, "Studio")
     uses = [
         s
-        for p in resources(studio, "AWS::IAM::Policy").values()
+        for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+        for p in resources(studio, kind).values()
         for s in p["Properties"]["PolicyDocument"]["Statement"]
         if s.get("Sid") == "UseTheMlflowTrackingServer"
     ]

@@ -7,10 +7,19 @@ from typing import Any
 
 import pytest
 
-from platform_config.placement import MAX_PROFILES_PER_STACK, RESOURCE_QUOTA, place_users, user_stack_index
+from platform_config.placement import (
+    MAX_PROFILES_PER_STACK,
+    RESOURCE_QUOTA,
+    RESOURCES_PER_PROFILE,
+    place_users,
+    user_stack_index,
+)
 from platform_constructs.studio_user_profile import profile_logical_id
+from stacks.platform_stage import _never_empty
+from stacks.user_profiles_stack import UserProfilesStack
 from tests.stages import SAMPLE_STAGES
-from tests.support.synth import Synthesized, config_variant, resources, synthesize
+from tests.support.stacks import ENV, new_app, new_stack, template
+from tests.support.synth import Synthesized, resources
 
 STAGES = sorted(SAMPLE_STAGES)
 
@@ -61,9 +70,9 @@ def test_profile_ides_start_with_the_team_defaults(sample: Synthesized, stage: s
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_profile_has_a_teardown_that_depends_on_it(sample: Synthesized, stage: str) -> None:
-    for user, (_, profile, template) in profiles(sample, stage).items():
+    for user, (_, profile, stack_template) in profiles(sample, stage).items():
         logical_id = profile_logical_id(user)
-        assert template["Resources"][logical_id] is profile
+        assert stack_template["Resources"][logical_id] is profile
         teardowns = [
             r
             for r in resources(template, "Custom::StudioTeardown").values()
@@ -89,56 +98,41 @@ def test_placement_ignores_the_other_users() -> None:
     assert moved == set()
 
 
-def _add_user(data: dict[str, Any]) -> None:
-    data["teams"][1]["users"].append("newcomer")
-
-
-def test_adding_a_user_changes_only_the_stack_that_receives_them(
-    sample: Synthesized, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    grown = synthesize(config_variant(_add_user), tmp_path_factory.mktemp("grown"))
-    receiving = f"Users{user_stack_index('newcomer', 4)}"
+def test_a_user_joining_or_leaving_changes_only_their_stacks(sample: Synthesized, mutated: Synthesized) -> None:
+    """`mutated` adds `newcomer` and removes `chen`: only the stacks that hold them change."""
+    touched = {f"Users{user_stack_index(user, 4)}" for user in ("newcomer", "chen")}
     for name, stack in sample.stacks.items():
         if "/Users" in name:
-            same = json.dumps(grown.stacks[name].template) == json.dumps(stack.template)
-            assert same == (not name.endswith(receiving)), name
+            same = json.dumps(mutated.stacks[name].template) == json.dumps(stack.template)
+            assert same == (name.split("/")[1] not in touched), name
 
 
-def _one_user(data: dict[str, Any]) -> None:
-    data["environments"][0]["regions"] = data["environments"][0]["regions"][:1]
-    data["teams"][0]["users"] = ["solo"]
-    data["teams"][1]["users"] = []
+def test_empty_user_stacks_hold_a_placeholder() -> None:
+    """CloudFormation refuses a template with no resources (found by the config fuzzer): a share
+    no user hashes to keeps a no-op placeholder."""
+    stack = new_stack("EmptyShare")
+    _never_empty(stack)
+    assert [r["Type"] for r in template(stack).to_json()["Resources"].values()] == [
+        "AWS::CloudFormation::WaitConditionHandle"
+    ]
 
 
-def test_empty_user_stacks_hold_a_placeholder(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """CloudFormation refuses a template with no resources (found by the config fuzzer)."""
-    synth = synthesize(config_variant(_one_user), tmp_path_factory.mktemp("one-user"))
-    users = {name: stack.template["Resources"] for name, stack in synth.stacks.items() if "/Users" in name}
-    assert len(users) == 4
-    for name, found in users.items():
-        types = sorted({r["Type"] for r in found.values()})
-        holds_solo = any(r.get("Properties", {}).get("UserProfileName") == "solo" for r in found.values())
-        expected = (
-            ["AWS::SageMaker::UserProfile", "Custom::StudioTeardown"]
-            if holds_solo
-            else ["AWS::CloudFormation::WaitConditionHandle"]
-        )
-        assert types == expected, name
-
-
-def _many_users(data: dict[str, Any]) -> None:
-    data["environments"][0]["regions"] = data["environments"][0]["regions"][:1]
-    data["teams"][0]["users"] = [f"scientist-{i:03d}" for i in range(300)]
-    data["teams"][1]["users"] = [f"analyst-{i:03d}" for i in range(300)]
-
-
-def test_600_users_stay_within_80_percent_of_the_resource_quota(tmp_path_factory: pytest.TempPathFactory) -> None:
-    config = config_variant(_many_users)
-    assert len(config.all_users) == 600
-    synth = synthesize(config, tmp_path_factory.mktemp("users600"))
-    counts = {name: len(stack.template["Resources"]) for name, stack in synth.stacks.items()}
-    user_stacks = {name: count for name, count in counts.items() if "/Users" in name}
-    assert len(user_stacks) == 4
-    assert sum(user_stacks.values()) == 600 * 2
-    assert max(counts.values()) <= RESOURCE_QUOTA * 0.8, counts
-    assert max(user_stacks.values()) <= MAX_PROFILES_PER_STACK * 2
+def test_a_full_share_of_profiles_stays_within_80_percent_of_the_resource_quota() -> None:
+    """The config refuses a placement with more than MAX_PROFILES_PER_STACK in one share; a share
+    that full still fits the quota with headroom (600 users over 4 shares is about 150 each)."""
+    stack = UserProfilesStack(
+        new_app(),
+        "FullShare",
+        env=ENV,
+        members=tuple((f"scientist-{i:03d}", "vision") for i in range(MAX_PROFILES_PER_STACK)),
+        domain_id="d-example",
+        role_arns={"vision": "arn:aws:iam::111122223333:role/team"},
+        team_defaults={"vision": {"JupyterLab": "arn:jl", "CodeEditor": "arn:ce"}},
+        optional_configs={},
+        teardown_token="arn:aws:lambda:us-east-1:111122223333:function:teardown",  # noqa: S106 - an ARN
+        security_group_id="sg-1",
+        retain=True,
+    )
+    count = len(template(stack).to_json()["Resources"])
+    assert count == MAX_PROFILES_PER_STACK * RESOURCES_PER_PROFILE
+    assert count <= RESOURCE_QUOTA * 0.8

@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 from model_build import run_pipeline
 from platform_constructs.model_build_pipeline import BOTO3_VERSION
 from tests.support.aws import client
-from tests.support.synth import ROOT, Synthesized, config_variant, resources, synthesize
+from tests.support.synth import ROOT, Synthesized, resources
 
 PIPELINE = "mlexp-dev-vision-reference"
 ROLE = "arn:aws:iam::123456789012:role/team"
@@ -263,30 +263,19 @@ def test_build_role_is_scoped_to_its_pipeline(sample: Synthesized) -> None:
         assert re.search(r"/(vision|forecasting)/pipelines/reference/code/\*", json.dumps(statement["Resource"]))
 
 
-def _connection_source(data: dict[str, Any]) -> None:
-    data["environments"][0]["regions"] = data["environments"][0]["regions"][:1]
-    data["teams"][0]["model_build_source"] = {
-        "connection_arn": (
-            "arn:aws:codeconnections:us-east-1:111122223333:connection/0a1b2c3d-1111-2222-3333-444455556666"
-        ),
-        "repository": "acme/vision-training",
-        "branch": "release",
-    }
-
-
-def test_codeconnections_source_when_configured(tmp_path_factory: pytest.TempPathFactory) -> None:
-    synth = synthesize(config_variant(_connection_source), tmp_path_factory.mktemp("connection"))
-    template = build_stack(synth)
+def test_codeconnections_source_when_configured(extra_team: Synthesized) -> None:
+    """`extra_team`: vision-x builds from a CodeConnections repository, the others from S3."""
+    template = build_stack(extra_team)
     sources = {}
     for pipeline in resources(template, "AWS::CodePipeline::Pipeline").values():
         action = pipeline["Properties"]["Stages"][0]["Actions"][0]
         sources[action["ActionTypeId"]["Provider"]] = action["Configuration"]
     assert set(sources) == {"CodeStarSourceConnection", "S3"}
-    assert sources["CodeStarSourceConnection"]["FullRepositoryId"] == "acme/vision-training"
-    assert sources["CodeStarSourceConnection"]["BranchName"] == "release"
+    assert sources["CodeStarSourceConnection"]["FullRepositoryId"] == "acme/vision-x-models"
+    assert sources["CodeStarSourceConnection"]["BranchName"] == "main"
     rules = [
         r
         for r in resources(template, "AWS::Events::Rule").values()
         if r["Properties"]["EventPattern"].get("detail-type") == ["Object Created"]
     ]
-    assert len(rules) == 1  # only the S3-sourced team needs the upload rule
+    assert len(rules) == 2  # only the S3-sourced teams need the upload rule

@@ -21,11 +21,15 @@ REGION = "us-east-1"
 ENV = cdk.Environment(account=ACCOUNT, region=REGION)
 
 
+def new_app(*, outdir: str | None = None) -> cdk.App:
+    """A fresh app with the project's context (feature flags, committed lookups), writing to a
+    temporary folder unless the test gives one (never the repository's cdk.out)."""
+    return new_platform_app(outdir=outdir or tempfile.mkdtemp(prefix="cdk-probe-"), context=project_context())
+
+
 def new_stack(stack_id: str = "Probe", *, outdir: str | None = None) -> cdk.Stack:
-    """A stack in a fresh app with the project's context (feature flags, committed lookups)."""
-    # Never the repository's cdk.out: a temporary folder unless the test gives one.
-    app = new_platform_app(outdir=outdir or tempfile.mkdtemp(prefix="cdk-probe-"), context=project_context())
-    return cdk.Stack(app, stack_id, env=ENV)
+    """A stack in a fresh app (`new_app`)."""
+    return cdk.Stack(new_app(outdir=outdir), stack_id, env=ENV)
 
 
 def template(stack: cdk.Stack) -> Template:

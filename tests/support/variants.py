@@ -21,11 +21,15 @@ def sample_data() -> dict[str, Any]:
     return data
 
 
-def config_variant(change: Change) -> PlatformConfig:
+# Lifecycle scripts of variants that change one (relative paths are resolved from here).
+VARIANT_CONFIG_DIR = Path(__file__).resolve().parent / "config"
+
+
+def config_variant(change: Change, base_dir: Path = SAMPLE_CONFIG.parent) -> PlatformConfig:
     """The sample config with `change` applied to its parsed YAML, validated like any config."""
     data = copy.deepcopy(sample_data())
     change(data)
-    return parse_config(yaml.safe_dump(data), "variant.yaml", SAMPLE_CONFIG.parent)
+    return parse_config(yaml.safe_dump(data), "variant.yaml", base_dir)
 
 
 def _unchanged(data: dict[str, Any]) -> None:
@@ -67,8 +71,13 @@ def _everything_on(data: dict[str, Any]) -> None:
     prod.update(name="prod", retain_stateful=True)
     prod["regions"][0]["vpc_cidr"] = "10.30.0.0/16"
     data["environments"].append(prod)
-    data["mlflow"]["enabled"] = True
-    data["mlflow"]["automatic_model_registration"] = True
+    data["mlflow"] = {
+        "enabled": True,
+        "size": "Medium",
+        "weekly_maintenance_window": "Tue:02:30",
+        "automatic_model_registration": True,
+        "version": "2.16",
+    }
     data["teams"][0]["model_build_source"] = {
         "connection_arn": "arn:aws:codeconnections:us-east-1:111122223333:connection/0a1b2c3d-1111-2222-3333",
         "repository": "acme/vision",
@@ -84,13 +93,31 @@ def _everything_on(data: dict[str, Any]) -> None:
     }
 
 
+def _mutated(data: dict[str, Any]) -> None:
+    """The everyday edits a platform team makes, all at once, so that one synth shows what each
+    changes and what it must leave alone: idle timeouts raised, a lifecycle script edited, a user
+    joining vision and one leaving forecasting, a model group handed to another team with its
+    description left to the default, artifact versions set to expire."""
+    data["studio"]["idle_timeout_minutes"] = 120
+    data["studio"]["max_idle_timeout_minutes"] = 600
+    data["studio"]["lifecycle_configs"][0]["script"] = "lifecycle/jupyterlab-extensions-v2.sh"
+    data["teams"][0]["users"] = [*data["teams"][0]["users"], "newcomer"]
+    data["teams"][1]["users"] = data["teams"][1]["users"][1:]
+    data["model_groups"][0]["team"] = "forecasting"
+    data["model_groups"][0]["description"] = ""
+    data["model_groups"][1]["description"] = ""
+    data["data"]["artifacts"] = {"transition_days": 30, "expiration_days": 400}
+
+
 VARIANTS: dict[str, Change] = {
     "sample": _unchanged,
     "disposable": _disposable,
     "extra_team": _extra_team,
     "everything_on": _everything_on,
+    "mutated": _mutated,
 }
+BASE_DIRS = {"mutated": VARIANT_CONFIG_DIR}
 
 
 def variant_config(name: str) -> PlatformConfig:
-    return config_variant(VARIANTS[name])
+    return config_variant(VARIANTS[name], BASE_DIRS.get(name, SAMPLE_CONFIG.parent))

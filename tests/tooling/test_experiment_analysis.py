@@ -220,7 +220,7 @@ def test_run_lineage_names_what_would_stop_a_reproduction(moto_endpoint: str) ->
 
 def test_model_lineage_follows_the_package_to_its_pipeline_execution(moto_endpoint: str) -> None:
     sagemaker = client("sagemaker", moto_endpoint)
-    pipeline = unique("mlexp-dev-vision") + "-reference"
+    pipeline = unique("mlexp-dev-vision") + "--reference"
     definition = json.dumps(
         {"Version": "2020-12-01", "Parameters": [{"Name": "InputDataUri", "Type": "String"}], "Steps": []}
     )

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stacks.platform_app import project_context
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -31,14 +33,6 @@ def assembly_problem(assembly: Path) -> str | None:
     if (assembly / "manifest.json").is_file():
         return None
     return f"error: {assembly} holds no cloud assembly (manifest.json missing): run make synth"
-
-
-def cli_context(extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """cdk.json's context and the committed lookups, as the CLI passes them."""
-    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
-    context.update(json.loads((ROOT / "cdk.context.json").read_text()))
-    context.update(extra or {})
-    return context
 
 
 def _children(pid: int) -> list[int]:
@@ -104,5 +98,5 @@ def synth_env(outdir: Path, context: dict[str, Any]) -> dict[str, str]:
 def synth_config(config: Path, outdir: Path, extra_context: dict[str, Any] | None = None) -> SynthRun:
     """app.py on one config file, every policy gate included, into outdir."""
     outdir.mkdir(parents=True, exist_ok=True)
-    context = cli_context({"config": str(config), **(extra_context or {})})
+    context = project_context({"config": str(config), **(extra_context or {})})
     return run_program([sys.executable, "app.py"], synth_env(outdir, context))
