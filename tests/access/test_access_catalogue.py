@@ -32,7 +32,11 @@ def everything_on_results(everything_on: Synthesized) -> list[JourneyResult]:
     """The journeys written for the optional features (MLflow, delivery), in every stage of the
     variant that has them all; the others assume the sample's S3 model-build source."""
     only_there = [j for j in load_catalogue() if j.variants and "everything-on" in j.variants]
-    return evaluate(everything_on.outdir, everything_on.config, variant="everything-on", catalogue=only_there)
+    # The environment-regions themselves, not their copies inside the delivery pipeline's stage.
+    stages = [f"{env.name}-{region.name}" for env in everything_on.config.environments for region in env.regions]
+    return evaluate(
+        everything_on.outdir, everything_on.config, variant="everything-on", stages=stages, catalogue=only_there
+    )
 
 
 def _lines(results: list[JourneyResult], status: str) -> str:

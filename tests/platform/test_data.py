@@ -11,7 +11,8 @@ from tests.stages import SAMPLE_STAGES
 from tests.support.synth import Synthesized, Template, only, resources
 
 STAGES = sorted(SAMPLE_STAGES)
-KMS_BUCKETS = ("DatasetsBucket", "ArtifactsBucket", "PipelineArtifactsBucket")
+PIPELINE_ARTIFACTS = tuple(pipeline_artifacts_logical_id(team) for team in ("vision", "forecasting"))
+KMS_BUCKETS = ("DatasetsBucket", "ArtifactsBucket", *PIPELINE_ARTIFACTS)
 LINEAGE_BUCKETS = ("DatasetsBucket", "ArtifactsBucket")
 ALL_BUCKETS = (*KMS_BUCKETS, "AccessLogsBucket")
 
@@ -51,14 +52,25 @@ def test_key_lets_only_this_account_regions_log_groups_use_it(sample: Synthesize
         "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:111122223333:log-group:*"}
     }
     assert "kms:*" not in logs["Action"]
-    # The only other statement is CDK's default: the account administers the key through IAM.
-    # The others: CDK's default (the account administers the key through IAM), and EventBridge
-    # delivering to the encrypted approval topic (tests/test_registry.py). Nothing else.
-    others = [s for s in statements if s is not logs and s.get("Principal") != {"Service": "events.amazonaws.com"}]
-    assert others == [
-        {"Action": "kms:*", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Resource": "*"}
-    ]
-    assert len(statements) == 3
+    # The others: CDK's default (the account administers the key through IAM), EventBridge rules of
+    # this account-region delivering to the encrypted approval topic (test_registry.py), and the
+    # consumer account decrypting through S3 only (its bucket policy decides which objects).
+    by_sid = {s.get("Sid"): s for s in statements}
+    assert by_sid[None] == {
+        "Action": "kms:*",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+        "Resource": "*",
+    }
+    assert by_sid["ModelReadersForecasting"] == {
+        "Sid": "ModelReadersForecasting",
+        "Action": "kms:Decrypt",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+        "Resource": "*",
+        "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+    }
+    assert set(by_sid) == {None, logs["Sid"], "AllowEventBridgeRulesOfThisAccountRegion", "ModelReadersForecasting"}
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -113,7 +125,8 @@ def test_access_logs_bucket_uses_sse_s3_because_log_delivery_requires_it(sample:
     [
         ("DatasetsBucket", "datasets/"),
         ("ArtifactsBucket", "artifacts/"),
-        ("PipelineArtifactsBucket", "pipelineartifacts/"),
+        (pipeline_artifacts_logical_id("vision"), "pipelineartifacts-vision/"),
+        (pipeline_artifacts_logical_id("forecasting"), "pipelineartifacts-forecasting/"),
     ],
 )
 def test_data_buckets_log_access_to_the_log_bucket(sample: Synthesized, stage: str, bucket: str, prefix: str) -> None:

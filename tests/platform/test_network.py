@@ -176,9 +176,10 @@ def test_studio_group_rules_match_vpc_only_requirements(sample: Synthesized, sta
         (str(studio_ref), 8192, 65535),
         (str({"Fn::GetAtt": [endpoints_id, "GroupId"]}), 443, 443),
     }
+    prefix_lists = {"us-east-1": "pl-63a5400a", "eu-west-1": "pl-6da54004"}
     assert studio["Properties"]["SecurityGroupEgress"] == [
         {
-            "CidrIp": "0.0.0.0/0",
+            "DestinationPrefixListId": prefix_lists[SAMPLE_STAGES[stage][1].name],
             "Description": "HTTPS to S3 through the gateway endpoint",
             "FromPort": 443,
             "IpProtocol": "tcp",

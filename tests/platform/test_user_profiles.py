@@ -75,7 +75,7 @@ def test_each_profile_has_a_teardown_that_depends_on_it(sample: Synthesized, sta
         assert stack_template["Resources"][logical_id] is profile
         teardowns = [
             r
-            for r in resources(template, "Custom::StudioTeardown").values()
+            for r in resources(stack_template, "Custom::StudioTeardown").values()
             if r["Properties"]["UserProfileName"] == user
         ]
         assert len(teardowns) == 1
