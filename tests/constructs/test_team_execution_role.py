@@ -5,7 +5,8 @@ CloudFormation resolves them."""
 
 from __future__ import annotations
 
-from typing import Any
+import tempfile
+from typing import Any, cast
 
 import aws_cdk as cdk
 import pytest
@@ -16,6 +17,8 @@ from aws_cdk import aws_s3 as s3
 
 from compliance.gate import Finding
 from platform_constructs.team_execution_role import TeamExecutionRole, TeamGuardrails
+from stacks.platform_app import new_platform_app, project_context
+from stacks.stage_plan import plan_stages
 from tests.constructs.packs import register
 from tests.constructs.reading import (
     Json,
@@ -26,6 +29,7 @@ from tests.constructs.reading import (
     sids,
 )
 from tests.support.stacks import ACCOUNT, new_stack, template
+from tests.support.variants import config_variant
 
 HERE = f"us-east-1:{ACCOUNT}"
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -56,7 +60,8 @@ def network(stack: cdk.Stack) -> tuple[kms.IKey, list[ec2.ISubnet], ec2.ISecurit
             )
         ec2.SecurityGroup.from_security_group_id(stack, "Group", GROUP, mutable=False)
     find = stack.node.find_child
-    return find("Key"), [find(f"Subnet{i}") for i in range(len(SUBNETS))], find("Group")  # type: ignore[return-value]
+    subnets = [cast(ec2.ISubnet, find(f"Subnet{i}")) for i in range(len(SUBNETS))]
+    return cast(kms.IKey, find("Key")), subnets, cast(ec2.ISecurityGroup, find("Group"))
 
 
 def guardrails(stack: cdk.Stack) -> TeamGuardrails:
@@ -442,23 +447,43 @@ def resolve(node: Any, roles: set[str]) -> Any:
 
 @pytest.fixture(scope="module")
 def agnostic() -> Synthesized:
-    """The sample team and the longest team in an environment-agnostic stack (partition, region
-    and account are tokens, resolved by `STAND_INS`), with the longest project and environment."""
-    stack = new_stack()
-    stack = cdk.Stack(stack.node.root, "Agnostic")
+    """The sample team, the longest team (with the longest project and environment) and a team
+    with many model groups, in an environment-agnostic stack: partition, region and account are
+    tokens, resolved by `STAND_INS`."""
+    app = new_platform_app(outdir=tempfile.mkdtemp(prefix="cdk-probe-"), context=project_context())
+    stack = cdk.Stack(app, "Agnostic")
     rails = guardrails(stack)
     vision = role(stack, "vision", rails, groups=("mlexp-dev-defect-detector",), mlflow=False)
     longest = role(
         stack, LONGEST_TEAM, rails, groups=LONGEST_GROUPS, mlflow=True, buckets=LONGEST_BUCKET, stage=LONGEST_STAGE
     )
+    many = role(stack, "forecasting", rails, groups=groups_of_a_team_with_many(), mlflow=True)
     ids = {
         "vision": logical_id(vision.role),
         "longest": logical_id(longest.role),
         "guardrails": logical_id(rails.policy),
     }
-    ids |= {**policy_ids(vision), **policy_ids(longest)}
+    ids |= {**policy_ids(vision), **policy_ids(longest), **policy_ids(many)}
     ids |= {key.replace(LONGEST_TEAM, "longest"): value for key, value in ids.items()}
     return dict(template(stack).to_json()), ids
+
+
+MANY_GROUPS = 12
+
+
+def groups_of_a_team_with_many() -> tuple[str, ...]:
+    """The model package groups of `forecasting` in a config the validator accepts: its own and
+    eleven more, named as long as a group name may be (63 characters with the stage prefix)."""
+
+    def change(data: dict[str, Any]) -> None:
+        data["environments"][0]["regions"] = data["environments"][0]["regions"][:1]
+        data["model_groups"] += [{"name": f"{'g' * 50}-{i:02d}", "team": "forecasting"} for i in range(MANY_GROUPS - 1)]
+
+    (plan,) = plan_stages(config_variant(change))
+    (forecasting,) = [team for team in plan.teams if team.name == "forecasting"]
+    assert len(forecasting.model_package_groups) == MANY_GROUPS
+    assert {len(name) for name in forecasting.model_package_groups[1:]} == {63}
+    return forecasting.model_package_groups
 
 
 def resolved_length(synthesized: Synthesized, name: str) -> int:
@@ -475,6 +500,18 @@ def test_each_managed_policy_of_a_team_fits_iams_limit_once_resolved(
     sample. `longest`: a 32-character team, 63-character bucket and group names, four model
     groups, the MLflow server, the longest project and environment."""
     assert resolved_length(agnostic, f"{team}/{concern}") < MANAGED_POLICY_LIMIT
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="the Studio policy lists two ARNs per model group (RegisterInTeamGroups), about 250 to 290 "
+    "characters each, and the config bounds neither the number of a team's groups nor the policy's size: "
+    "a team with twelve long-named groups, which the validator accepts, gets a Studio policy over IAM's "
+    "6,144 characters, and the Studio stack fails to deploy",
+)
+def test_a_team_with_many_model_groups_the_config_accepts_fits_iams_limit(agnostic: Synthesized) -> None:
+    assert resolved_length(agnostic, "forecasting/Studio") < MANAGED_POLICY_LIMIT
 
 
 def test_the_guardrails_fit_iams_limit_once_resolved(agnostic: Synthesized) -> None:
