@@ -25,6 +25,7 @@ class Request:
     action: str
     resource: str
     context: Context = field(default_factory=dict)
+    principal: str | None = None  # when not `decide`'s
 
 
 @dataclass(frozen=True)
@@ -35,21 +36,34 @@ class Decision:
     ignored_keys: tuple[str, ...]  # context keys the action does not support (lower case)
 
 
-def decide(principal: str, policies: Mapping[str, Json], requests: Mapping[str, Request]) -> dict[str, Decision]:
-    """Request name -> the simulator's decision for `principal` holding the identity `policies`
-    (name -> policy document), no boundary, SCP or resource policy."""
+def principal_keys(role_arn: str) -> dict[str, str]:
+    """The global keys AWS fills for a session of the role `role_arn` of this account."""
+    return {"aws:PrincipalArn": role_arn, "aws:PrincipalAccount": ACCOUNT, "aws:PrincipalType": "AssumedRole"}
+
+
+def decide(
+    principal: str,
+    policies: Mapping[str, Json],
+    requests: Mapping[str, Request],
+    *,
+    resource_policy: Json | None = None,
+) -> dict[str, Decision]:
+    """Request name -> the simulator's decision for `principal` (a role of this account) holding
+    the identity `policies` (name -> policy document), under `resource_policy` if given; no
+    boundary or SCP. The global keys of the principal are filled as AWS fills them."""
     names = list(requests)
     simulations: list[dict[str, Any]] = [
         {
             "request": {
-                "principal": principal,
+                "principal": requests[name].principal or principal,
                 "action": requests[name].action,
                 "resource": {"resource": requests[name].resource, "accountId": ACCOUNT},
-                "contextVariables": dict(requests[name].context),
+                "contextVariables": {**principal_keys(requests[name].principal or principal), **requests[name].context},
             },
             "identityPolicies": [{"name": policy, "policy": document} for policy, document in policies.items()],
             "serviceControlPolicies": [],
             "resourceControlPolicies": [],
+            **({"resourcePolicy": resource_policy} if resource_policy is not None else {}),
         }
         for name in names
     ]
