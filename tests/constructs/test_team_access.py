@@ -37,7 +37,7 @@ SCOPE = TeamScope(
     mlflow_server_arn=MLFLOW,
 )
 Statements = Callable[[cdk.Stack, TeamScope], list[iam.PolicyStatement]]
-# Every statement function, called the way TeamExecutionRole calls it.
+# Every statement function, called the way TeamExecutionRole (TeamGuardrails for `guardrails`) calls it.
 FUNCTIONS: dict[str, Statements] = {
     "data": lambda _, scope: team_access.data(scope),
     "platform_key": lambda _, scope: team_access.platform_key(scope),
