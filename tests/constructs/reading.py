@@ -30,16 +30,32 @@ def only(template: TemplateJson, resource_type: str) -> tuple[str, Json]:
     return next(iter(found.items()))
 
 
-def role_statements(template: TemplateJson, role_id: str) -> list[Json]:
-    """Every statement of every policy attached to the role `role_id`: its inline policies, then
-    the managed policies that name it in `Roles` (where CDK moves what overflows the inline one)."""
-    attached = [
-        policy
+def attached_policies(template: TemplateJson, role_id: str) -> dict[str, Json]:
+    """Logical id -> policy, for every policy of the template attached to the role `role_id`:
+    its inline policies, then the managed policies that name it in `Roles` (where CDK moves what
+    overflows the inline one), then the managed policies its `ManagedPolicyArns` refer to, in
+    that order."""
+    attached = {
+        lid: policy
         for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
-        for policy in resources(template, kind).values()
+        for lid, policy in resources(template, kind).items()
         if {"Ref": role_id} in policy["Properties"].get("Roles", [])
+    }
+    managed = resources(template, "AWS::IAM::ManagedPolicy")
+    for arn in template["Resources"][role_id]["Properties"].get("ManagedPolicyArns", []):
+        if isinstance(arn, dict) and arn.get("Ref") in managed:
+            attached[arn["Ref"]] = managed[arn["Ref"]]
+    return attached
+
+
+def role_statements(template: TemplateJson, role_id: str) -> list[Json]:
+    """Every statement of every policy of the template attached to the role `role_id` (see
+    `attached_policies`)."""
+    return [
+        statement
+        for policy in attached_policies(template, role_id).values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
-    return [statement for policy in attached for statement in policy["Properties"]["PolicyDocument"]["Statement"]]
 
 
 def by_sid(statements: list[Json], sid: str) -> Json:

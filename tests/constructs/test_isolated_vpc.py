@@ -102,16 +102,23 @@ def test_the_gateway_endpoint_admits_only_this_accounts_principals_on_this_accou
 
 
 def test_the_gateway_endpoint_reads_ecr_image_layers_of_this_region(kept: Json) -> None:
-    statement = by_sid(gateway(kept)["PolicyDocument"]["Statement"], "EcrImageLayers")
-    assert (statement["Action"], statement["Resource"]) == (
-        "s3:GetObject",
-        "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*",
-    )
+    assert by_sid(gateway(kept)["PolicyDocument"]["Statement"], "EcrImageLayers") == {
+        "Sid": "EcrImageLayers",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*",
+    }
 
 
 def test_the_gateway_endpoint_reads_codeartifact_package_assets_of_this_region(kept: Json) -> None:
-    statement = by_sid(gateway(kept)["PolicyDocument"]["Statement"], "CodeArtifactPackageAssets")
-    assert (statement["Action"], statement["Resource"]) == ("s3:GetObject", "arn:aws:s3:::assets-*-us-east-1/*")
+    assert by_sid(gateway(kept)["PolicyDocument"]["Statement"], "CodeArtifactPackageAssets") == {
+        "Sid": "CodeArtifactPackageAssets",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::assets-*-us-east-1/*",
+    }
 
 
 def test_nothing_is_written_to_another_accounts_bucket_through_the_gateway() -> None:

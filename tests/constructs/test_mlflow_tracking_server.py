@@ -9,7 +9,7 @@ from aws_cdk import aws_s3 as s3
 
 from platform_constructs.mlflow_tracking_server import MlflowTrackingServer
 from platform_constructs.stateful import Retention
-from tests.constructs.reading import Json, by_sid, only, role_statements, sids
+from tests.constructs.reading import Json, as_list, by_sid, only, resources, role_statements, sids
 from tests.support.stacks import ACCOUNT, new_stack, template
 
 HERE = f"us-east-1:{ACCOUNT}"
@@ -75,13 +75,29 @@ def test_the_role_reads_and_writes_only_the_mlflow_prefix(plain: Json) -> None:
 
 
 def test_the_role_lists_only_the_mlflow_prefix(plain: Json) -> None:
-    statement = by_sid(statements(plain), "ListMlflowArtifacts")
-    assert statement["Resource"] == "arn:aws:s3:::artifacts"
-    assert statement["Condition"] == {"StringLike": {"s3:prefix": ["mlflow/", "mlflow/*"]}}
+    assert by_sid(statements(plain), "ListMlflowArtifacts") == {
+        "Sid": "ListMlflowArtifacts",
+        "Effect": "Allow",
+        "Action": "s3:ListBucket",
+        "Resource": "arn:aws:s3:::artifacts",
+        "Condition": {"StringLike": {"s3:prefix": ["mlflow/", "mlflow/*"]}},
+    }
 
 
 def test_the_prefix_condition_holds_only_actions_that_send_a_prefix(plain: Json) -> None:
-    assert set(by_sid(statements(plain), "ListMlflowArtifacts")["Action"]) <= {"s3:ListBucket", "s3:ListBucketVersions"}
+    """GetBucketLocation sends no s3:prefix: under the condition it would never be allowed."""
+    prefixed = [s for s in statements(plain) if "s3:prefix" in s.get("Condition", {}).get("StringLike", {})]
+    assert [s["Sid"] for s in prefixed] == ["ListMlflowArtifacts"]
+    assert set(as_list(prefixed[0]["Action"])) <= {"s3:ListBucket", "s3:ListBucketVersions"}
+
+
+def test_the_role_locates_the_artifact_store_without_a_prefix_condition(plain: Json) -> None:
+    assert by_sid(statements(plain), "LocateTheArtifactStore") == {
+        "Sid": "LocateTheArtifactStore",
+        "Effect": "Allow",
+        "Action": "s3:GetBucketLocation",
+        "Resource": "arn:aws:s3:::artifacts",
+    }
 
 
 def test_the_role_uses_the_key(plain: Json) -> None:
@@ -100,8 +116,27 @@ def test_registration_creates_groups_and_versions_only_under_the_registry_prefix
 
 
 def test_without_registration_the_role_touches_no_registry(plain: Json) -> None:
-    assert sids(statements(plain)) == ["ReadWriteMlflowArtifacts", "ListMlflowArtifacts", "UseThePlatformKey"]
+    assert sids(statements(plain)) == [
+        "ReadWriteMlflowArtifacts",
+        "ListMlflowArtifacts",
+        "LocateTheArtifactStore",
+        "UseThePlatformKey",
+    ]
     assert server(plain)["Properties"]["AutomaticModelRegistration"] is False
+
+
+@pytest.mark.parametrize("fixture", ["registering", "plain"])
+def test_the_server_is_created_after_its_roles_policy(request: pytest.FixtureRequest, fixture: str) -> None:
+    """The server uses its role's permissions as soon as it starts: the reference to the role
+    alone would let CloudFormation create it before the role's policy is attached."""
+    template_json = request.getfixturevalue(fixture)
+    role_id = only(template_json, "AWS::IAM::Role")[0]
+    (policy_id,) = [
+        lid
+        for lid, policy in resources(template_json, "AWS::IAM::Policy").items()
+        if policy["Properties"]["Roles"] == [{"Ref": role_id}]
+    ]
+    assert server(template_json)["DependsOn"] == [policy_id]
 
 
 def test_no_version_leaves_the_choice_to_sagemaker(plain: Json) -> None:

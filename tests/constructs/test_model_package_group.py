@@ -8,6 +8,7 @@ import pytest
 from platform_constructs.model_package_group import ModelPackageGroup
 from platform_constructs.stateful import Retention
 from tests.constructs.reading import Json, by_sid, resources
+from tests.constructs.simulation import Decision, Request, decide
 from tests.support.stacks import ACCOUNT, new_stack, template
 
 HERE = f"us-east-1:{ACCOUNT}"
@@ -72,12 +73,63 @@ def test_only_the_approver_changes_an_approval_status(consumed: tuple[ModelPacka
 def test_no_one_but_the_approver_registers_a_version_with_another_status_than_pending(
     consumed: tuple[ModelPackageGroup, Json],
 ) -> None:
-    denies = [s for s in statements(consumed[1]) if s["Effect"] == "Deny"]
-    assert any(
-        s["Action"] == "sagemaker:CreateModelPackage"
-        and s["Condition"].get("StringNotEqualsIfExists") == {"sagemaker:ModelApprovalStatus": "PendingManualApproval"}
-        for s in denies
-    )
+    """Whoever may call CreateModelPackage on the group (a team, the MLflow server's role) could
+    otherwise skip the approver by registering a version as Approved."""
+    assert by_sid(statements(consumed[1]), "OnlyApproversRegisterOtherThanPending") == {
+        "Sid": "OnlyApproversRegisterOtherThanPending",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "sagemaker:CreateModelPackage",
+        "Resource": VERSIONS_ARN,
+        "Condition": {
+            "StringNotEqualsIfExists": {"sagemaker:ModelApprovalStatus": "PendingManualApproval"},
+            "ArnNotLike": {"aws:PrincipalArn": APPROVER},
+        },
+    }
+
+
+OTHER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/mlexp-dev-registry-MlflowRole"
+VERSION = f"arn:aws:sagemaker:{HERE}:model-package/mlexp-dev-defect-detector/3"  # of `private`
+APPROVED = {"sagemaker:ModelApprovalStatus": "Approved"}
+PENDING = {"sagemaker:ModelApprovalStatus": "PendingManualApproval"}
+# Requests of a role allowed everything by its own policies, under the group's resource policy.
+REQUESTS = {
+    "another role registers as approved": Request("sagemaker:CreateModelPackage", VERSION, APPROVED),
+    "another role registers as pending": Request("sagemaker:CreateModelPackage", VERSION, PENDING),
+    # IfExists in a Deny: a request without the key matches, so the status must be named.
+    "another role registers without a status": Request("sagemaker:CreateModelPackage", VERSION),
+    "another role approves": Request("sagemaker:UpdateModelPackage", VERSION, APPROVED),
+    "another role describes a version": Request("sagemaker:DescribeModelPackage", VERSION),
+    "the approver registers as approved": Request("sagemaker:CreateModelPackage", VERSION, APPROVED, APPROVER),
+    "the approver approves": Request("sagemaker:UpdateModelPackage", VERSION, APPROVED, APPROVER),
+}
+
+
+@pytest.fixture(scope="module")
+def decisions(private: tuple[ModelPackageGroup, Json]) -> dict[str, Decision]:
+    allow_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    policy = private[1]["Properties"]["ModelPackageGroupPolicy"]
+    return decide(OTHER_ROLE, {"everything": allow_all}, REQUESTS, resource_policy=policy)
+
+
+@pytest.mark.parametrize(
+    ("request_name", "denied_by"),
+    [
+        ("another role registers as approved", "OnlyApproversRegisterOtherThanPending"),
+        ("another role registers as pending", None),
+        ("another role registers without a status", "OnlyApproversRegisterOtherThanPending"),
+        ("another role approves", "OnlyApproversChangeApprovalStatus"),
+        ("another role describes a version", None),
+        ("the approver registers as approved", None),
+        ("the approver approves", None),
+    ],
+)
+def test_the_group_policy_keeps_approval_with_the_approver(
+    decisions: dict[str, Decision], request_name: str, denied_by: str | None
+) -> None:
+    decision = decisions[request_name]
+    expected = ("ExplicitlyDenied", (denied_by,)) if denied_by else ("Allowed", ())
+    assert (decision.result, decision.denied_by, decision.ignored_keys) == (*expected, ())
 
 
 def test_consumer_accounts_read_the_group_and_its_versions(consumed: tuple[ModelPackageGroup, Json]) -> None:
@@ -95,7 +147,10 @@ def test_consumer_accounts_read_the_group_and_its_versions(consumed: tuple[Model
 
 
 def test_a_group_without_consumers_admits_no_other_account(private: tuple[ModelPackageGroup, Json]) -> None:
-    assert [s["Sid"] for s in statements(private[1])] == ["OnlyApproversChangeApprovalStatus"]
+    assert [s["Sid"] for s in statements(private[1])] == [
+        "OnlyApproversChangeApprovalStatus",
+        "OnlyApproversRegisterOtherThanPending",
+    ]
 
 
 def test_a_retained_group_survives_deletion_and_replacement(consumed: tuple[ModelPackageGroup, Json]) -> None:

@@ -98,6 +98,14 @@ def _too_large(d: Definition) -> None:
     d["Metadata"] = {"padding": "x" * MAX_DEFINITION_BYTES}
 
 
+def _processing_without_team_tag(d: Definition) -> None:
+    del step(d, "Evaluate")["Arguments"]["Tags"]
+
+
+def _training_with_other_tags_only(d: Definition) -> None:
+    step(d, "Train")["Arguments"]["Tags"] = [{"Key": "Owner", "Value": "alice"}]
+
+
 PROBLEMS: dict[str, tuple[Callable[[Definition], None], str]] = {
     "a parameter without a default": (_no_default, r"^parameter InputDataUri has no default$"),
     "an unknown parameter": (_unknown_parameter, r"^Parameters\.Regularization: no such parameter$"),
@@ -125,6 +133,14 @@ PROBLEMS: dict[str, tuple[Callable[[Definition], None], str]] = {
         r"^step RegisterModel: registers as Approved, not PendingManualApproval$",
     ),
     "a definition over the size limit": (_too_large, rf"^definition is \d+ bytes, over {MAX_DEFINITION_BYTES}$"),
+    "a processing job without tags": (
+        _processing_without_team_tag,
+        r"^step Evaluate: no Team tag \(the team role creates jobs only with it\)$",
+    ),
+    "a training job without the Team tag": (
+        _training_with_other_tags_only,
+        r"^step Train: no Team tag \(the team role creates jobs only with it\)$",
+    ),
 }
 
 
@@ -164,10 +180,28 @@ def _processing_without_outputs(d: Definition) -> None:
     del step(d, "Preprocess")["Arguments"]["ProcessingOutputConfig"]
 
 
-def test_a_step_without_processing_outputs_is_reported_not_a_crash(
-    sound: Definition, breaking: Callable[[Definition], None], expected: str
-) -> None:
-    breaking(sound)
-    found = validate(sound)
-    assert found
-    assert all(re.match(expected, line) for line in found), found
+def test_a_reference_to_a_training_steps_processing_outputs_is_reported_not_a_crash(sound: Definition) -> None:
+    _training_output_referenced_as_processing(sound)
+    assert validate(sound) == [
+        "Steps.Train.ProcessingOutputConfig.Outputs['model'].S3Output.S3Uri: step Train has no output model"
+    ]
+
+
+def test_a_processing_step_without_outputs_is_reported_not_a_crash(sound: Definition) -> None:
+    """Each reference to its outputs is a problem; so is the missing output key, which the team
+    role's guardrails require on every processing job (DenyJobsWithoutOutputKey)."""
+    _processing_without_outputs(sound)
+    assert validate(sound) == [
+        "Steps.Preprocess.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri: step Preprocess has no output train",
+        "Steps.Preprocess.ProcessingOutputConfig.Outputs['test'].S3Output.S3Uri: step Preprocess has no output test",
+        "step Preprocess: outputs not encrypted with KMS",
+    ]
+
+
+def test_a_job_without_the_team_tag_is_reported_with_every_other_problem_of_its_step(sound: Definition) -> None:
+    _processing_without_team_tag(sound)
+    _processing_outputs_without_key(sound)
+    assert validate(sound) == [
+        "step Evaluate: outputs not encrypted with KMS",
+        "step Evaluate: no Team tag (the team role creates jobs only with it)",
+    ]

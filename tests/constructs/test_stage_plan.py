@@ -10,7 +10,8 @@ import pytest
 
 from platform_config import PlatformConfig
 from platform_config.endpoint_catalog import endpoints_for
-from platform_config.naming import StackKind
+from platform_config.loader import ConfigError
+from platform_config.naming import Naming, StackKind
 from platform_constructs.model_build_pipeline import CodeSource
 from platform_constructs.stateful import Retention
 from platform_constructs.studio_lifecycle_config import content_digest
@@ -51,6 +52,21 @@ def _no_reference_pipeline(data: Data) -> None:
 def _no_model_build(data: Data) -> None:
     one_region(data)
     data["model_build"] = {"enabled": False}
+
+
+CONNECTION = "arn:aws:codeconnections:us-east-1:111122223333:connection/0a1b2c3d-1111-2222-3333"
+
+
+def _connection_source(data: Data) -> None:
+    one_region(data)
+    data["teams"][0]["model_build_source"] = {"connection_arn": CONNECTION, "repository": "acme/vision"}
+
+
+def _neighbour_team(data: Data) -> None:
+    """`vision-x` beside `vision`: the name of one starts with the other's and a hyphen."""
+    one_region(data)
+    data["teams"].append({"name": "vision-x", "users": ["xena"]})
+    data["model_groups"].append({"name": "vision-x-detector", "team": "vision-x"})
 
 
 def plans(config: PlatformConfig) -> dict[str, StagePlan]:
@@ -140,17 +156,14 @@ def test_model_build_can_be_switched_off_keeping_the_reference_pipelines() -> No
     assert None not in {team.reference_pipeline for team in plan.teams}
 
 
-def test_a_connection_source_is_planned_for_the_team() -> None:
-    vision = next(team for team in only_plan(variant_config("everything_on")).teams if team.name == "vision")
-    assert vision.build_source == CodeSource(
-        connection_arn="arn:aws:codeconnections:us-east-1:111122223333:connection/0a1b2c3d-1111-2222-3333",
-        repository="acme/vision",
-        branch="main",
-    )
+def test_a_connection_source_is_planned_for_the_team_on_main_by_default() -> None:
+    vision = next(team for team in only_plan(config_variant(_connection_source)).teams if team.name == "vision")
+    assert vision.build_source == CodeSource(connection_arn=CONNECTION, repository="acme/vision", branch="main")
+    assert vision.builds
 
 
 def test_no_teams_pipeline_prefix_matches_a_neighbour_teams_names() -> None:
-    teams = {team.name: team for team in only_plan(variant_config("neighbour_team")).teams}
+    teams = {team.name: team for team in only_plan(config_variant(_neighbour_team)).teams}
     assert fnmatchcase(teams["vision"].reference_pipeline or "", f"{teams['vision'].pipeline_prefix}*")
     assert not fnmatchcase(teams["vision-x"].reference_pipeline or "", f"{teams['vision'].pipeline_prefix}*")
 
@@ -177,15 +190,38 @@ def test_an_enabled_mlflow_server_is_named_for_the_environment() -> None:
         weekly_maintenance_window="Sun:03:00",
         automatic_model_registration=True,
         version=None,
-        registry_prefix="mlexp-dev-",
+        registry_prefix="mlexp-dev-mlflow-",
     )
 
 
+def test_the_mlflow_registry_prefix_is_the_environments_mlflow_group_prefix() -> None:
+    plan = only_plan(config_variant(_with_mlflow))
+    assert plan.mlflow is not None
+    assert plan.mlflow.registry_prefix == Naming("mlexp", "dev").mlflow_registry_prefix() == "mlexp-dev-mlflow-"
+
+
 def test_the_mlflow_registry_prefix_matches_no_teams_model_group() -> None:
+    """The server's role registers into `<prefix>*`, whoever uses the server: never a team's group."""
     plan = only_plan(config_variant(_with_mlflow))
     assert plan.mlflow is not None
     pattern = f"{plan.mlflow.registry_prefix}*"
-    assert not [group.name for group in plan.model_groups if fnmatchcase(group.name, pattern)]
+    assert [group.name for group in plan.model_groups if fnmatchcase(group.name, pattern)] == []
+    assert plan.model_groups
+
+
+def test_a_model_group_named_like_the_mlflow_registrations_is_refused() -> None:
+    """The only way a configured group could fall under the registry prefix."""
+
+    def change(data: Data) -> None:
+        _with_mlflow(data)
+        data["model_groups"][0]["name"] = "mlflow-defect-detector"
+
+    with pytest.raises(ConfigError) as refused:
+        config_variant(change)
+    assert refused.value.problems == (
+        "model_groups[0].name: must not start with 'mlflow-': those groups belong to the MLflow server's "
+        "registrations (got 'mlflow-defect-detector')",
+    )
 
 
 def test_endpoints_follow_the_regions_profile_plus_what_model_builds_need(

@@ -40,19 +40,22 @@ def rules(template_json: Json, resource_type: str, group_id: str) -> list[Json]:
     return sorted(found, key=lambda rule: str(rule["Description"]))
 
 
+S3_RULE = {
+    "Description": "HTTPS to S3 through the gateway endpoint",
+    "DestinationPrefixListId": PREFIX_LIST,
+    "FromPort": 443,
+    "IpProtocol": "tcp",
+    "ToPort": 443,
+}
+
+
 def test_egress_is_nfs_and_app_traffic_within_the_group_and_https_to_the_endpoints_and_s3(
     synthesized: tuple[Json, str, str],
 ) -> None:
+    """Three rules naming a group are separate resources; the S3 one is inline (see below)."""
     template_json, studio, endpoints = synthesized
     itself = {"Fn::GetAtt": [studio, "GroupId"]}
     assert rules(template_json, "AWS::EC2::SecurityGroupEgress", studio) == [
-        {
-            "Description": "HTTPS to S3 through the gateway endpoint",
-            "DestinationPrefixListId": PREFIX_LIST,
-            "FromPort": 443,
-            "IpProtocol": "tcp",
-            "ToPort": 443,
-        },
         {
             "Description": "HTTPS to the interface endpoints",
             "DestinationSecurityGroupId": {"Fn::GetAtt": [endpoints, "GroupId"]},
@@ -93,13 +96,20 @@ def test_no_rule_names_an_address_range(synthesized: tuple[Json, str, str]) -> N
     assert not [r for r in declared if "CidrIp" in r or "CidrIpv6" in r]
 
 
-def test_the_group_is_created_with_egress_rules_so_ec2_adds_no_allow_all_default(
+def test_the_group_is_created_with_the_s3_rule_so_ec2_adds_no_allow_all_default(
     synthesized: tuple[Json, str, str],
 ) -> None:
     """EC2 adds egress to 0.0.0.0/0 to a group created without egress rules, and separate egress
-    resources never remove it (CloudFormation, AWS::EC2::SecurityGroup)."""
+    resources never remove it (CloudFormation, AWS::EC2::SecurityGroup). The group is created
+    with its S3 rule, and only that: CDK's match-nothing placeholder is gone too."""
     template_json, studio, _ = synthesized
-    assert template_json["Resources"][studio]["Properties"].get("SecurityGroupEgress")
+    assert template_json["Resources"][studio]["Properties"]["SecurityGroupEgress"] == [S3_RULE]
+
+
+def test_the_s3_rule_is_declared_once(synthesized: tuple[Json, str, str]) -> None:
+    template_json, studio, _ = synthesized
+    separate = rules(template_json, "AWS::EC2::SecurityGroupEgress", studio)
+    assert [r for r in separate if "DestinationPrefixListId" in r] == []
 
 
 def test_the_group_is_for_studio_jobs_and_builds(synthesized: tuple[Json, str, str]) -> None:

@@ -1,6 +1,7 @@
 """What a team's execution role may do, statement by statement (`team_access`), rendered in a
 stack of the sample account and region: no synthesis needed, the statements are resolved as
-CloudFormation will hold them."""
+CloudFormation will hold them. Where a condition must hold (tagging, listing, registering), the
+IAM policy simulator decides requests against all of them (`tests/constructs/simulation.py`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from aws_cdk import aws_iam as iam
 
 from platform_constructs import team_access
 from platform_constructs.team_access import TeamScope
-from tests.constructs.reading import Json, as_list, by_sid
+from tests.constructs.reading import Json, as_list, by_sid, sids
+from tests.constructs.simulation import Context, Decision, Request, decide
 from tests.support.stacks import ACCOUNT, new_stack
 
 HERE = f"us-east-1:{ACCOUNT}"
@@ -35,12 +37,12 @@ SCOPE = TeamScope(
     mlflow_server_arn=MLFLOW,
 )
 Statements = Callable[[cdk.Stack, TeamScope], list[iam.PolicyStatement]]
-# Every statement function, called the way TeamExecutionRole calls it.
+# Every statement function, called the way TeamExecutionRole (TeamGuardrails for `guardrails`) calls it.
 FUNCTIONS: dict[str, Statements] = {
     "data": lambda _, scope: team_access.data(scope),
     "platform_key": lambda _, scope: team_access.platform_key(scope),
     "jobs": team_access.jobs,
-    "job_guardrails": lambda _, scope: team_access.job_guardrails(scope),
+    "guardrails": lambda _, scope: team_access.guardrails(scope.key_arn, scope.subnet_ids, scope.security_group_id),
     "tagging": team_access.tagging,
     "runs": team_access.runs,
     "pipelines": team_access.pipelines,
@@ -48,6 +50,54 @@ FUNCTIONS: dict[str, Statements] = {
     "registry": team_access.registry,
     "operations": team_access.operations,
     "mlflow": lambda _, scope: team_access.mlflow(scope),
+    "pass_itself": lambda _, scope: [team_access.pass_itself(scope)],
+}
+
+
+JOB = f"arn:aws:sagemaker:{HERE}:training-job/train-0042"
+RUN = f"arn:aws:sagemaker:{HERE}:experiment-trial-component/run-0042"
+OWN_VERSION = f"arn:aws:sagemaker:{HERE}:model-package/mlexp-dev-defect-detector/4"
+TEAM_TAGGED: Context = {"aws:RequestTag/Team": "vision", "aws:TagKeys": ["Team"]}
+PENDING: Context = {"sagemaker:ModelApprovalStatus": "PendingManualApproval"}
+# Requests of vision's role, decided by the simulator once for the module (`decisions`).
+REQUESTS = {
+    "locate the datasets bucket": Request("s3:GetBucketLocation", "arn:aws:s3:::datasets"),
+    "list the team prefix": Request("s3:ListBucket", "arn:aws:s3:::datasets", {"s3:prefix": "vision/"}),
+    "list a neighbour team's prefix": Request("s3:ListBucket", "arn:aws:s3:::datasets", {"s3:prefix": "vision-x/"}),
+    "list the whole bucket": Request("s3:ListBucket", "arn:aws:s3:::datasets"),
+    "re-tag another team's job with the team's tag": Request(
+        "sagemaker:AddTags", JOB, {**TEAM_TAGGED, "aws:ResourceTag/Team": "forecasting"}
+    ),
+    "re-tag an untagged run with the team's tag": Request("sagemaker:AddTags", RUN, TEAM_TAGGED),
+    "re-tag an own job for another team": Request(
+        "sagemaker:AddTags",
+        JOB,
+        {"aws:RequestTag/Team": "forecasting", "aws:TagKeys": ["Team"], "aws:ResourceTag/Team": "vision"},
+    ),
+    "tag a job while creating it": Request(
+        "sagemaker:AddTags", JOB, {**TEAM_TAGGED, "sagemaker:TaggingAction": "CreateTrainingJob"}
+    ),
+    "tag a job for another team while creating it": Request(
+        "sagemaker:AddTags",
+        JOB,
+        {"aws:RequestTag/Team": "forecasting", "aws:TagKeys": ["Team"], "sagemaker:TaggingAction": "CreateTrainingJob"},
+    ),
+    "tag an own job with another key": Request(
+        "sagemaker:AddTags",
+        JOB,
+        {"aws:RequestTag/Owner": "alice", "aws:TagKeys": ["Owner"], "aws:ResourceTag/Team": "vision"},
+    ),
+    "register a version as pending": Request("sagemaker:CreateModelPackage", OWN_VERSION, PENDING),
+    "register a version as approved": Request(
+        "sagemaker:CreateModelPackage", OWN_VERSION, {"sagemaker:ModelApprovalStatus": "Approved"}
+    ),
+    "register a version without a status": Request("sagemaker:CreateModelPackage", OWN_VERSION),
+    "register into another team's group": Request(
+        "sagemaker:CreateModelPackage", f"arn:aws:sagemaker:{HERE}:model-package/mlexp-dev-demand-forecast/1", PENDING
+    ),
+    "approve an own version": Request(
+        "sagemaker:UpdateModelPackage", OWN_VERSION, {"sagemaker:ModelApprovalStatus": "Approved"}
+    ),
 }
 
 
@@ -75,6 +125,12 @@ def render(stack: cdk.Stack, scope: TeamScope = SCOPE, *only: str) -> list[Json]
 @pytest.fixture(scope="module")
 def statements(stack: cdk.Stack) -> list[Json]:
     return render(stack)
+
+
+@pytest.fixture(scope="module")
+def decisions(statements: list[Json]) -> dict[str, Decision]:
+    """The simulator's decision on each of `REQUESTS`, for vision's role holding every statement."""
+    return decide(ROLE, {"team": {"Version": "2012-10-17", "Statement": statements}}, REQUESTS)
 
 
 def allows(statements: list[Json]) -> list[Json]:
@@ -107,17 +163,46 @@ def test_listing_is_limited_to_the_team_prefix(statements: list[Json], name: str
     assert by_sid(statements, f"ListTeam{name}") == {
         "Sid": f"ListTeam{name}",
         "Effect": "Allow",
-        "Action": ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketVersions"],
+        "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
         "Resource": f"arn:aws:s3:::{bucket}",
         "Condition": {"StringLike": {"s3:prefix": ["vision/", "vision/*"]}},
+    }
+
+
+@pytest.mark.parametrize(("name", "bucket"), [("Datasets", "datasets"), ("Artifacts", "artifacts")])
+def test_the_bucket_is_located_without_a_prefix_condition(statements: list[Json], name: str, bucket: str) -> None:
+    """GetBucketLocation sends no s3:prefix: it has its own statement, on the bucket only."""
+    assert by_sid(statements, f"Locate{name}") == {
+        "Sid": f"Locate{name}",
+        "Effect": "Allow",
+        "Action": "s3:GetBucketLocation",
+        "Resource": f"arn:aws:s3:::{bucket}",
     }
 
 
 def test_the_prefix_condition_holds_only_actions_that_send_a_prefix(statements: list[Json]) -> None:
     """A condition key the action never sends makes StringLike false: the grant is dead (FACTS,
     "Condition keys move"). Only ListBucket and ListBucketVersions send s3:prefix."""
-    for name in ("Datasets", "Artifacts"):
-        assert set(by_sid(statements, f"ListTeam{name}")["Action"]) <= {"s3:ListBucket", "s3:ListBucketVersions"}
+    prefixed = [s for s in statements if "s3:prefix" in s.get("Condition", {}).get("StringLike", {})]
+    assert sids(prefixed) == ["ListTeamDatasets", "ListTeamArtifacts"]
+    for statement in prefixed:
+        assert set(as_list(statement["Action"])) <= {"s3:ListBucket", "s3:ListBucketVersions"}
+
+
+@pytest.mark.parametrize(
+    ("request_name", "result", "sid"),
+    [
+        ("locate the datasets bucket", "Allowed", "LocateDatasets"),
+        ("list the team prefix", "Allowed", "ListTeamDatasets"),
+        ("list a neighbour team's prefix", "ImplicitlyDenied", None),
+        ("list the whole bucket", "ImplicitlyDenied", None),
+    ],
+)
+def test_the_team_locates_its_buckets_and_lists_only_its_prefix(
+    decisions: dict[str, Decision], request_name: str, result: str, sid: str | None
+) -> None:
+    decision = decisions[request_name]
+    assert (decision.result, decision.allowed_by, decision.ignored_keys) == (result, (sid,) if sid else (), ())
 
 
 def test_the_team_prefix_never_matches_a_neighbour_team_whose_name_extends_it(statements: list[Json]) -> None:
@@ -172,11 +257,44 @@ def test_job_statements_cover_every_job_type_and_models(statements: list[Json]) 
     assert by_sid(statements, "ObserveTeamJobs")["Resource"] == expected
 
 
-# Job guardrails: VPC and KMS
+# Guardrails: the denies every team role of a stage shares (one managed policy, TeamGuardrails)
 
 
 def denies(statements: list[Json]) -> list[Json]:
     return [s for s in statements if s["Effect"] == "Deny"]
+
+
+@pytest.fixture(scope="module")
+def guardrails(stack: cdk.Stack) -> list[Json]:
+    return render(stack, SCOPE, "guardrails")
+
+
+def test_the_guardrails_are_the_job_network_key_and_approval_denies(guardrails: list[Json]) -> None:
+    assert sids(guardrails) == [
+        "DenyJobsWithoutSubnets",
+        "DenyJobsWithoutSecurityGroups",
+        "DenyJobsInOtherSubnets",
+        "DenyJobsInOtherSecurityGroups",
+        "DenyJobsWithoutVolumeKey",
+        "DenyJobsWithoutOutputKey",
+        "DenyJobsWithOtherVolumeKeys",
+        "DenyJobsWithOtherOutputKeys",
+        "DenyApproving",
+        "DenyRegisteringOtherThanPending",
+    ]
+    assert {s["Effect"] for s in guardrails} == {"Deny"}
+    assert {s["Resource"] for s in guardrails} == {"*"}
+
+
+def test_the_guardrails_name_no_team(stack: cdk.Stack) -> None:
+    """One policy for every team: nothing in it may depend on the team it is attached to."""
+    assert "vision" not in str(render(stack, SCOPE, "guardrails"))
+    assert render(stack, replace(SCOPE, team="forecasting"), "guardrails") == render(stack, SCOPE, "guardrails")
+
+
+def test_the_only_deny_of_a_teams_own_statements_is_for_other_teams_runs(stack: cdk.Stack) -> None:
+    own = [name for name in FUNCTIONS if name != "guardrails"]
+    assert sids(denies(render(stack, SCOPE, *own))) == ["DenyRunsForOtherTeams"]
 
 
 def test_each_deny_tests_one_null_key_at_most(statements: list[Json]) -> None:
@@ -251,8 +369,11 @@ def test_no_statement_uses_the_kms_condition_keys_jobs_never_send(statements: li
 # Tags
 
 
-def test_tags_on_create_carry_the_team_tag(statements: list[Json]) -> None:
-    assert by_sid(statements, "TagOnCreate")["Condition"]["StringEquals"] == {"aws:RequestTag/Team": "vision"}
+def test_tags_on_create_carry_the_team_tag_and_only_while_creating(statements: list[Json]) -> None:
+    assert by_sid(statements, "TagOnCreate")["Condition"] == {
+        "StringEquals": {"aws:RequestTag/Team": "vision"},
+        "Null": {"sagemaker:TaggingAction": "false"},
+    }
 
 
 def test_the_team_tag_of_an_own_resource_cannot_be_changed(statements: list[Json]) -> None:
@@ -262,11 +383,40 @@ def test_the_team_tag_of_an_own_resource_cannot_be_changed(statements: list[Json
     }
 
 
-def test_tagging_with_the_team_tag_is_allowed_only_while_creating(statements: list[Json]) -> None:
-    condition = by_sid(statements, "TagOnCreate")["Condition"]
-    assert condition.get("Null", {}).get("sagemaker:TaggingAction") == "false" or "sagemaker:TaggingAction" in (
-        condition.get("StringEquals", {})
-    )
+def test_tagging_covers_every_resource_the_team_creates_with_its_tag(statements: list[Json]) -> None:
+    kinds = [
+        "training-job",
+        "processing-job",
+        "hyper-parameter-tuning-job",
+        "transform-job",
+        "model",
+        "experiment",
+        "experiment-trial",
+        "experiment-trial-component",
+        "pipeline",
+    ]
+    expected = [f"arn:aws:sagemaker:{HERE}:{kind}/*" for kind in kinds]
+    assert by_sid(statements, "TagOnCreate")["Resource"] == expected
+    assert by_sid(statements, "TagOwnResources")["Resource"] == expected
+
+
+@pytest.mark.parametrize(
+    ("request_name", "result", "sid"),
+    [
+        # A plain AddTags overwrites the Team tag: the resource would become the caller's.
+        ("re-tag another team's job with the team's tag", "ImplicitlyDenied", None),
+        ("re-tag an untagged run with the team's tag", "ImplicitlyDenied", None),
+        ("re-tag an own job for another team", "ImplicitlyDenied", None),
+        ("tag a job while creating it", "Allowed", "TagOnCreate"),
+        ("tag a job for another team while creating it", "ImplicitlyDenied", None),
+        ("tag an own job with another key", "Allowed", "TagOwnResources"),
+    ],
+)
+def test_the_team_tag_is_set_only_while_creating_and_never_changed(
+    decisions: dict[str, Decision], request_name: str, result: str, sid: str | None
+) -> None:
+    decision = decisions[request_name]
+    assert (decision.result, decision.allowed_by, decision.ignored_keys) == (result, (sid,) if sid else (), ())
 
 
 # Experiments and runs
@@ -363,8 +513,8 @@ def test_versions_are_registered_only_in_the_teams_own_groups(statements: list[J
     ]
 
 
-def test_versions_are_registered_only_as_pending_manual_approval(statements: list[Json]) -> None:
-    assert by_sid(statements, "DenyRegisteringOtherThanPending") == {
+def test_versions_are_registered_only_as_pending_manual_approval(guardrails: list[Json]) -> None:
+    assert by_sid(guardrails, "DenyRegisteringOtherThanPending") == {
         "Sid": "DenyRegisteringOtherThanPending",
         "Effect": "Deny",
         "Action": "sagemaker:CreateModelPackage",
@@ -373,8 +523,8 @@ def test_versions_are_registered_only_as_pending_manual_approval(statements: lis
     }
 
 
-def test_an_approval_status_is_never_changed(statements: list[Json]) -> None:
-    assert by_sid(statements, "DenyApproving") == {
+def test_an_approval_status_is_never_changed(statements: list[Json], guardrails: list[Json]) -> None:
+    assert by_sid(guardrails, "DenyApproving") == {
         "Sid": "DenyApproving",
         "Effect": "Deny",
         "Action": "sagemaker:UpdateModelPackage",
@@ -382,6 +532,25 @@ def test_an_approval_status_is_never_changed(statements: list[Json]) -> None:
         "Condition": {"Null": {"sagemaker:ModelApprovalStatus": "false"}},
     }
     assert "sagemaker:UpdateModelPackage" not in {a for s in allows(statements) for a in as_list(s["Action"])}
+
+
+@pytest.mark.parametrize(
+    ("request_name", "result", "sid"),
+    [
+        ("register a version as pending", "Allowed", "RegisterInTeamGroups"),
+        ("register a version as approved", "ExplicitlyDenied", "DenyRegisteringOtherThanPending"),
+        # IfExists in a Deny: a request without the key matches, so the status must be named.
+        ("register a version without a status", "ExplicitlyDenied", "DenyRegisteringOtherThanPending"),
+        ("register into another team's group", "ImplicitlyDenied", None),
+        ("approve an own version", "ExplicitlyDenied", "DenyApproving"),
+    ],
+)
+def test_the_team_registers_into_its_groups_as_pending_only(
+    decisions: dict[str, Decision], request_name: str, result: str, sid: str | None
+) -> None:
+    decision = decisions[request_name]
+    by = decision.denied_by if result == "ExplicitlyDenied" else decision.allowed_by
+    assert (decision.result, by, decision.ignored_keys) == (result, (sid,) if sid else (), ())
 
 
 def test_a_team_without_model_groups_gets_no_registry_statements(stack: cdk.Stack) -> None:
@@ -395,14 +564,19 @@ def test_job_logs_only_in_sagemakers_log_groups(statements: list[Json]) -> None:
     assert by_sid(statements, "WriteJobLogs")["Resource"] == f"arn:aws:logs:{HERE}:log-group:/aws/sagemaker/*"
 
 
-def test_the_role_passes_only_itself_and_only_to_sagemaker(statements: list[Json]) -> None:
-    assert by_sid(statements, "PassOnlyItselfToSageMaker") == {
+def test_the_role_passes_only_itself_and_only_to_sagemaker(stack: cdk.Stack, statements: list[Json]) -> None:
+    """`pass_itself` is the only statement naming the role: TeamExecutionRole keeps it inline,
+    since a managed policy attached to the role cannot name it (a circular reference)."""
+    expected = {
         "Sid": "PassOnlyItselfToSageMaker",
         "Effect": "Allow",
         "Action": "iam:PassRole",
         "Resource": ROLE,
         "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
     }
+    assert render(stack, SCOPE, "pass_itself") == [expected]
+    assert [s for s in statements if "iam:PassRole" in as_list(s["Action"])] == [expected]
+    assert [s for s in statements if ROLE in str(s)] == [expected]
 
 
 def test_job_network_interfaces_are_created_only_in_the_platform_subnets_and_group(statements: list[Json]) -> None:
