@@ -15,6 +15,11 @@ from platform_config.schema import PlatformConfig
 
 Problem = tuple[str, str, Any]
 
+# A team's Registry managed policy names two ARNs per model group (the group and its versions),
+# up to about 290 characters each with the longest names: sixteen stay well under IAM's 6,144
+# characters for a managed policy (measured by tests/constructs/test_team_execution_role.py).
+MAX_MODEL_GROUPS_PER_TEAM = 16
+
 
 def _duplicates(items: Iterable[tuple[str, str]], what: str) -> Iterator[Problem]:
     """items are (path, name); report every repeat with the path of its first use."""
@@ -53,6 +58,19 @@ def _unknown_teams(config: PlatformConfig) -> Iterator[Problem]:
     for g, group in enumerate(config.model_groups):
         if group.team not in teams:
             yield f"model_groups[{g}].team", f"is not a configured team ({', '.join(sorted(teams))})", group.team
+
+
+def _groups_per_team(config: PlatformConfig) -> Iterator[Problem]:
+    counts: dict[str, int] = {}
+    for g, group in enumerate(config.model_groups):
+        counts[group.team] = counts.get(group.team, 0) + 1
+        if counts[group.team] == MAX_MODEL_GROUPS_PER_TEAM + 1:
+            yield (
+                f"model_groups[{g}].team",
+                f"team has more than {MAX_MODEL_GROUPS_PER_TEAM} model groups: its registry policy would "
+                "exceed IAM's 6,144 characters for a managed policy",
+                group.team,
+            )
 
 
 def _derived_names(config: PlatformConfig) -> Iterator[Problem]:
@@ -120,6 +138,7 @@ def cross_field_problems(config: PlatformConfig) -> list[Problem]:
     problems += _duplicates(groups, "model group name")
     problems += _unknown_teams(config)
     problems += _mlflow_group_names(config)
+    problems += _groups_per_team(config)
     lifecycle_names = (
         (f"studio.lifecycle_configs[{c}].name", spec.name) for c, spec in enumerate(config.studio.lifecycle_configs)
     )

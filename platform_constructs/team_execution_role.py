@@ -86,8 +86,10 @@ class TeamExecutionRole(Construct):
             mlflow_server_arn=mlflow_server_arn,
         )
         stack = Stack.of(self)
-        # Three managed policies by concern, each well under IAM's 6,144-character limit for a
-        # managed policy; together they would not fit a role's 10,240 characters of inline policy.
+        # Managed policies by concern, each under IAM's 6,144-character limit for a managed policy;
+        # together they would not fit a role's 10,240 characters of inline policy. The registry
+        # grows by two ARNs a model group, so it stands alone and the config bounds a team's groups
+        # (MAX_MODEL_GROUPS_PER_TEAM) to what fits.
         policies = {
             "Data": ("the team's data and the platform key", [*team_access.data(self.scope), *team_access.platform_key(self.scope)]),
             "Work": (
@@ -99,16 +101,17 @@ class TeamExecutionRole(Construct):
                 ],
             ),
             "Studio": (
-                "the team's pipelines, Studio spaces, registry, logs, images and network",
+                "the team's pipelines, Studio spaces, logs, images and network",
                 [
                     *team_access.pipelines(stack, self.scope),
                     *team_access.studio(stack, self.scope),
-                    *team_access.registry(stack, self.scope),
                     *team_access.operations(stack, self.scope),
                     *team_access.mlflow(self.scope),
                 ],
             ),
         }
+        if registry := team_access.registry(stack, self.scope):
+            policies["Registry"] = ("the team's model package groups", registry)
         for name, (what, statements) in policies.items():
             self.role.add_managed_policy(managed_policy(self, name, f"Team {team}: {what}", statements))
         # Naming the role itself from a managed policy attached to it would be a circular reference.

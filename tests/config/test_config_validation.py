@@ -172,6 +172,11 @@ INVALID: dict[str, tuple[Change, str]] = {
         f"model_groups[0].name: derived model package group name 'mlexp-dev-{LONG_GROUP}' is 64 characters, "
         f"over the limit of 63 (got '{LONG_GROUP}')",
     ),
+    "too many model groups for one team": (
+        lambda data: data["model_groups"].extend({"name": f"group-{i:02d}", "team": "vision"} for i in range(16)),
+        "model_groups[17].team: team has more than 16 model groups: its registry policy would exceed IAM's "
+        "6,144 characters for a managed policy (got 'vision')",
+    ),
     "model group of unknown team": (
         _set("model_groups.0.team", "nobody"),
         "model_groups[0].team: is not a configured team (forecasting, vision) (got 'nobody')",
