@@ -160,12 +160,28 @@ PIPELINE_ROLES = PIPELINES + (
 CODEBUILD_ROLES = (
     PIPELINES + r"(Pipeline/Build/Synth/CdkBuildProject/Role|UpdatePipeline/SelfMutation/Role|Assets/FileRole)"
 )
+# The bucket of a cross-region support stack, by the physical name CDK generates for it.
+REPLICATION_BUCKET = r"arn:(aws[a-z-]*|<AWS::Partition>):s3:::[a-z0-9.-]+[0-9a-f]{20}"
 DELIVERY_STATEMENTS: tuple[InternalStatement, ...] = (
     InternalStatement(
         owner=PIPELINE_ROLES,
         actions=S3_READ | S3_WRITE | frozenset({"s3:PutObjectAcl", "s3:PutObjectVersionAcl"}),
         resources=(TOKEN, f"{TOKEN}/\\*"),
         reason="CDK Pipelines: the delivery pipeline's own artifact bucket (sources, synthesized assemblies)",
+    ),
+    InternalStatement(
+        owner=PIPELINES + r"Pipeline/Role",
+        actions=S3_READ | S3_WRITE,
+        resources=(TOKEN, f"{TOKEN}/\\*", REPLICATION_BUCKET, f"{REPLICATION_BUCKET}/\\*"),
+        reason="CDK Pipelines: its artifact bucket and, for waves into other regions, each region's replication "
+        "bucket",
+    ),
+    InternalStatement(
+        owner=PIPELINES + r"Pipeline/Role",
+        actions=KMS_GRANT,
+        resources=(r"\*", TOKEN),
+        reason="CDK Pipelines: the replication keys of other regions are named by alias, which an IAM grant "
+        "cannot scope, so CDK writes `*`; only keys of the tooling account whose policy delegates to IAM qualify",
     ),
     InternalStatement(
         owner=PIPELINE_ROLES,

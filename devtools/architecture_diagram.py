@@ -124,6 +124,7 @@ def build_graph(stage_dir: Path) -> Graph:
     short = {aid: str(a.get("displayName", aid)).split("/")[-1] for aid, a in stacks.items()}
     by_name = {a["properties"].get("stackName", aid): aid for aid, a in stacks.items()}
     graph = Graph()
+    attached = _attached_policies(templates)
     node_of: dict[tuple[str, str], str] = {}
     for aid in sorted(templates):
         nodes: dict[str, str] = {}
@@ -137,7 +138,9 @@ def build_graph(stage_dir: Path) -> Graph:
                 node = f"{short[aid]}_{GROUPED[kind].replace(' ', '_')}"
                 counts[node] = counts.get(node, 0) + 1
                 nodes[node] = f"{counts[node]} {GROUPED[kind]}"
-            elif kind in KINDS and not (kind == "AWS::IAM::Role" and HIDDEN_ROLES.search(logical_id)):
+            elif kind in KINDS and not (
+                (kind == "AWS::IAM::Role" and HIDDEN_ROLES.search(logical_id)) or (aid, logical_id) in attached
+            ):
                 node = f"{short[aid]}_{logical_id}"
                 nodes[node] = _label(logical_id, KINDS[kind])
             else:
@@ -152,6 +155,8 @@ def build_graph(stage_dir: Path) -> Graph:
             if resource["Type"] == "AWS::IAM::Policy":  # a policy speaks for the roles it is attached to
                 roles = resource.get("Properties", {}).get("Roles", [])
                 sources = sorted({node_of[(aid, ref)] for _, ref, _ in _references(roles) if (aid, ref) in node_of})
+            elif (aid, logical_id) in attached:
+                sources = sorted(node_of[(aid, role)] for role in attached[(aid, logical_id)] if (aid, role) in node_of)
             if not sources:
                 continue
             for kind, target, output in _references(resource.get("Properties", {})):
@@ -160,6 +165,21 @@ def build_graph(stage_dir: Path) -> Graph:
                     if found and found != source:
                         graph.edges.add((source, found))
     return graph
+
+
+def _attached_policies(templates: dict[str, dict[str, Any]]) -> dict[tuple[str, str], set[str]]:
+    """Managed policies that roles of their own stack carry (ManagedPolicyArns) -> those roles.
+    They are folded into the roles, like inline policies; the permissions boundary, which no role
+    carries that way, keeps its box."""
+    attached: dict[tuple[str, str], set[str]] = {}
+    for aid, template in templates.items():
+        for role_id, resource in template.get("Resources", {}).items():
+            if resource["Type"] != "AWS::IAM::Role":
+                continue
+            for kind, policy_id, _ in _references(resource.get("Properties", {}).get("ManagedPolicyArns", [])):
+                if kind == "local":
+                    attached.setdefault((aid, policy_id), set()).add(role_id)
+    return attached
 
 
 def _resolve(

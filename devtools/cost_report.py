@@ -5,7 +5,8 @@ python scripts/cost_report.py cdk.out                        # breakdown per env
 python scripts/cost_report.py cdk.out --profiles CONFIG      # plus each endpoint profile's cost
 
 Counted: interface endpoints (per endpoint per AZ), NAT gateways, MLflow tracking servers, KMS
-keys, CodePipeline V1 pipelines, and flow-log ingestion and storage (an assumption, stated).
+keys, CodePipeline V1 pipelines, flow-log ingestion and storage, and what the CodeArtifact PyPI
+mirror stores (both volumes are assumptions, stated).
 Not counted: anything billed by use (jobs, Studio apps, data processed, requests, storage of
 what you put in the buckets).
 """
@@ -37,6 +38,7 @@ RATE_KEYS = (
     "logs_storage_gb_month",
     "codepipeline_v1_month",
     "mlflow_server_hour",
+    "codeartifact_storage_gb_month",
 )
 DAYS_PER_MONTH = 30.4
 NEVER_EXPIRE_MONTHS = 120  # a log group without retention: ten years of logs, as a stated cap
@@ -53,6 +55,7 @@ class Prices:
     default: dict[str, Any]
     regions: dict[str, dict[str, Any]]
     flow_logs_gb_month: float
+    mirror_gb: float
 
     def rate(self, region: str, key: str) -> Any:
         return self.regions.get(region, {}).get(key, self.default[key])
@@ -72,6 +75,7 @@ def load_prices(path: Path = PRICES) -> Prices:
         default=data["default"],
         regions=data.get("regions", {}),
         flow_logs_gb_month=float(data["assumptions"]["flow_logs_gb_per_month_idle"]),
+        mirror_gb=float(data["assumptions"]["codeartifact_mirror_gb"]),
     )
 
 
@@ -151,6 +155,16 @@ def stage_lines(stage: Stage, prices: Prices) -> list[Line]:
                 f"CodePipeline V1 ({len(v1)})", len(v1), "pipeline-months", prices.rate(region, "codepipeline_v1_month")
             )
         )
+    mirrors = _resources(stage, "AWS::CodeArtifact::Domain")  # a domain stores each package once
+    if mirrors:
+        lines.append(
+            Line(
+                f"CodeArtifact mirror storage ({len(mirrors)} domain)",
+                len(mirrors) * prices.mirror_gb,
+                "GB-months",
+                prices.rate(region, "codeartifact_storage_gb_month"),
+            )
+        )
     lines += _flow_log_lines(stage, prices)
     return lines
 
@@ -212,7 +226,8 @@ def report(assembly: Path, prices: Prices) -> str:
         out.append(f"  {'total':<44} {'':>10} {'':<18} {'':>8} {monthly_total(lines):>10,.2f}")
     out.append("")
     out.append(
-        f"Assumed: {prices.flow_logs_gb_month:g} GB of flow-log records a month per VPC while idle. "
+        f"Assumed: {prices.flow_logs_gb_month:g} GB of flow-log records a month per VPC while idle; "
+        f"{prices.mirror_gb:g} GB of packages kept by each CodeArtifact mirror. "
         "Not counted: what is billed by use (jobs, Studio apps, endpoint and NAT data processing, "
         "requests, stored data)."
     )

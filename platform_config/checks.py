@@ -48,7 +48,8 @@ def _mlflow_group_names(config: PlatformConfig) -> Iterator[Problem]:
         if group.name.startswith(MLFLOW_GROUP_PREFIX):
             yield (
                 f"model_groups[{g}].name",
-                f"must not start with {MLFLOW_GROUP_PREFIX!r}: those groups belong to the MLflow server's registrations",
+                f"must not start with {MLFLOW_GROUP_PREFIX!r}: "
+                "those groups belong to the MLflow server's registrations",
                 group.name,
             )
 

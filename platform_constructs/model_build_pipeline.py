@@ -210,11 +210,17 @@ class ModelBuildPipeline(Construct):
         """CDK grants the source action the connection under its former prefix
         (codestar-connections:UseConnection); connections created as `codeconnections` ARNs are
         authorized as codeconnections:UseConnection, so the action role gets both."""
-        role = self.pipeline.node.find_child("Source").node.find_child("Source").node.find_child("CodePipelineActionRole")
+        role = (
+            self.pipeline.node.find_child("Source").node.find_child("Source").node.find_child("CodePipelineActionRole")
+        )
         assert isinstance(role, iam.Role)
         add_to_role(
             role,
-            explained(sid="UseTheTeamsConnection", actions=["codeconnections:UseConnection"], resources=[source.connection_arn]),
+            explained(
+                sid="UseTheTeamsConnection",
+                actions=["codeconnections:UseConnection"],
+                resources=[source.connection_arn],
+            ),
         )
 
     def _source(

@@ -20,7 +20,13 @@ class TeamGuardrails(Construct):
     out of the roles' inline policies keeps those within IAM's 10,240-character limit."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, key: kms.IKey, subnets: list[ec2.ISubnet], security_group: ec2.ISecurityGroup
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        key: kms.IKey,
+        subnets: list[ec2.ISubnet],
+        security_group: ec2.ISecurityGroup,
     ) -> None:
         super().__init__(scope, construct_id)
         self.policy = iam.ManagedPolicy(
@@ -91,7 +97,10 @@ class TeamExecutionRole(Construct):
         # grows by two ARNs a model group, so it stands alone and the config bounds a team's groups
         # (MAX_MODEL_GROUPS_PER_TEAM) to what fits.
         policies = {
-            "Data": ("the team's data and the platform key", [*team_access.data(self.scope), *team_access.platform_key(self.scope)]),
+            "Data": (
+                "the team's data and the platform key",
+                [*team_access.data(self.scope), *team_access.platform_key(self.scope)],
+            ),
             "Work": (
                 "the team's jobs, runs and pipelines",
                 [

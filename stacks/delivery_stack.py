@@ -75,6 +75,17 @@ class DeliveryStack(Stack):
                 if plan.environment is environment:
                     wave.add_stage(PlatformStage(self, plan.stage_id, plan=plan))
             self.waves[environment.name] = wave
+        self._acknowledge_replication_buckets()
+
+    def _acknowledge_replication_buckets(self) -> None:
+        """A wave into another region makes CodePipeline add a support stack there, with a bucket
+        that carries artifacts across; it exists only once the pipeline is built."""
+        self.pipeline.build_pipeline()
+        for support in self.pipeline.pipeline.cross_region_support.values():
+            for pack in PACKS:
+                for rule in ("S3BucketLoggingEnabled", "S3BucketReplicationEnabled", "S3BucketVersioningEnabled"):
+                    acknowledge(support.replication_bucket, f"{pack}-{rule}", PIPELINE_EXCEPTIONS[rule])
+            acknowledge(support.replication_bucket, "AwsSolutions-S1", PIPELINE_EXCEPTIONS["S3BucketLoggingEnabled"])
 
     def _guard_roles(self, config: PlatformConfig, account: str) -> None:
         """The tooling account has no platform boundary: the delivery roles get their own. CDK

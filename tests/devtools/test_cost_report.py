@@ -34,11 +34,13 @@ def test_each_stage_is_priced_in_its_own_region(sample_stages: dict[str, Stage])
         "dev-eu-west-1": "eu-west-1",
     }
     east = {line.item: line for line in stage_lines(sample_stages["dev-us-east-1"], prices)}
-    endpoints = east["interface endpoints (12 x 3 AZs)"]
-    assert (endpoints.quantity, endpoints.unit_price) == (12 * 3 * 730, 0.01)
+    endpoints = east["interface endpoints (14 x 3 AZs)"]  # the standard profile and model-build's two
+    assert (endpoints.quantity, endpoints.unit_price) == (14 * 3 * 730, 0.01)
+    mirror = east["CodeArtifact mirror storage (1 domain)"]
+    assert (mirror.quantity, mirror.unit, mirror.unit_price) == (1.0, "GB-months", 0.05)
     assert east["KMS keys (1)"].monthly == 1.0
     west = {line.item: line for line in stage_lines(sample_stages["dev-eu-west-1"], prices)}
-    assert west["interface endpoints (6 x 2 AZs)"].unit_price == 0.011  # eu-west-1 differs from the default
+    assert west["interface endpoints (8 x 2 AZs)"].unit_price == 0.011  # eu-west-1 differs from the default
     assert not any("NAT" in item or "MLflow" in item for item in (*east, *west))
 
 

@@ -27,7 +27,8 @@ def test_diagram_has_a_cluster_per_stack_with_its_main_resources(sample: Synthes
         "Data", "Guardrails", "ModelBuild", "Network", "Pipelines", "Registry", "Studio",
         "Users0", "Users1", "Users2", "Users3",
     }  # fmt: skip
-    assert graph.clusters["Network"]["Network_interface_endpoints"] == "12 interface endpoints"
+    assert graph.clusters["Network"]["Network_interface_endpoints"] == "14 interface endpoints"
+    assert not [node for node in graph.clusters["Studio"] if "Data" in node or "Work" in node]  # folded into roles
     assert "Data_DatasetsBucket" in graph.clusters["Data"]
     assert (
         sum(

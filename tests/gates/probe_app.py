@@ -35,7 +35,7 @@ def _without_ssl(retention: Retention) -> dict[str, Any]:
 
 def main() -> int:
     if os.environ.get("PROBE_BROKEN") == "1":
-        platform_constructs.secure_bucket.baseline_props = _without_ssl  # type: ignore[assignment]
+        platform_constructs.secure_bucket.baseline_props = _without_ssl  # type: ignore[attr-defined]
     app = new_platform_app()
     stage = cdk.Stage(app, STAGE, env=cdk.Environment(account="111122223333", region="us-east-1"))
     stack = cdk.Stack(stage, "Data")

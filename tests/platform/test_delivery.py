@@ -31,7 +31,8 @@ def test_no_delivery_stack_without_the_section(sample: Synthesized) -> None:
 def test_source_synth_self_mutate_then_a_wave_per_environment(delivered: Synthesized) -> None:
     names = [stage["Name"] for stage in stages(delivered)]
     assert names[:3] == ["Source", "Build", "UpdatePipeline"]
-    assert names[-2:] == ["dev", "prod"]
+    # A wave of one stage is named after its stage.
+    assert names[-2:] == ["dev-us-east-1", "prod"]
     source = stages(delivered)[0]["Actions"][0]["Configuration"]
     assert source["ConnectionArn"] == CONNECTION
     assert source["FullRepositoryId"] == "acme/ml-platform"
@@ -53,15 +54,15 @@ def test_synth_runs_the_readme_command(delivered: Synthesized) -> None:
 
 def test_regions_of_an_environment_deploy_in_one_wave_after_approval(delivered: Synthesized) -> None:
     by_name = {stage["Name"]: stage for stage in stages(delivered)}
-    dev_actions = [a["Name"] for a in by_name["dev"]["Actions"]]
+    dev_actions = by_name["dev-us-east-1"]["Actions"]
     prod_actions = by_name["prod"]["Actions"]
-    assert not any(a["ActionTypeId"]["Category"] == "Approval" for a in by_name["dev"]["Actions"])
+    assert not any(a["ActionTypeId"]["Category"] == "Approval" for a in dev_actions)
     approvals = [a for a in prod_actions if a["ActionTypeId"]["Category"] == "Approval"]
     assert [a["Name"] for a in approvals] == ["Approve-prod"]
     first_deploy = min(a["RunOrder"] for a in prod_actions if a["ActionTypeId"]["Category"] == "Deploy")
     assert approvals[0]["RunOrder"] < first_deploy
+    assert all(a["Name"].startswith("mlexp-dev-") for a in dev_actions)  # one stage: actions need no prefix
     for region in ("us-east-1", "eu-west-1"):
-        assert any(name.startswith(f"dev-{region}.") for name in dev_actions)
         assert any(a["Name"].startswith(f"prod-{region}.") for a in prod_actions)
 
 

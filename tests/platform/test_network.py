@@ -9,6 +9,7 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 
 from platform_config.endpoint_catalog import ENDPOINT_CATALOG
+from stacks.stage_plan import MODEL_BUILD_ENDPOINTS
 from tests.stages import SAMPLE_STAGES
 from tests.support.synth import Synthesized, Template, only, resources
 
@@ -80,7 +81,7 @@ def test_interface_endpoints_follow_the_profile(sample: Synthesized, stage: str)
     env, region = SAMPLE_STAGES[stage]
     expected = {
         getattr(ec2.InterfaceVpcEndpointAwsService, ENDPOINT_CATALOG[name].cdk_service).short_name
-        for name in env.endpoints_in(region)
+        for name in {*env.endpoints_in(region), *MODEL_BUILD_ENDPOINTS}  # the sample builds models
     }
     endpoints = interface_endpoints(network(sample, stage))
     services = {res["Properties"]["ServiceName"].split(f".{region.name}.", 1)[1] for res in endpoints.values()}
@@ -89,9 +90,10 @@ def test_interface_endpoints_follow_the_profile(sample: Synthesized, stage: str)
 
 
 def test_profiles_differ_between_sample_regions(sample: Synthesized) -> None:
-    """The sample shows both a standard and a minimal (+ override) region."""
+    """The sample shows both a standard and a minimal (+ override) region; model builds add
+    CodeArtifact's two (sagemaker-api and logs are in both profiles already)."""
     counts = {stage: len(interface_endpoints(network(sample, stage))) for stage in STAGES}
-    assert counts == {"dev-eu-west-1": 6, "dev-us-east-1": 12}
+    assert counts == {"dev-eu-west-1": 8, "dev-us-east-1": 14}
 
 
 @pytest.mark.parametrize("stage", STAGES)

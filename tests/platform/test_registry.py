@@ -81,7 +81,8 @@ def test_consumer_accounts_may_read_their_group_only(sample: Synthesized) -> Non
         "sagemaker:ListModelPackages",
     }
     assert [s["Sid"] for s in group_policy(template, "defect-detector")["Statement"]] == [
-        "OnlyApproversChangeApprovalStatus"
+        "OnlyApproversChangeApprovalStatus",
+        "OnlyApproversRegisterOtherThanPending",
     ]
 
 
@@ -128,7 +129,9 @@ def test_mlflow_server_when_enabled(with_mlflow: Synthesized) -> None:
     store = json.dumps(props["ArtifactStoreUri"])
     assert "ArtifactsBucket" in store
     assert "/mlflow" in store
-    assert server["DeletionPolicy"] == "Retain"
+    assert server["DeletionPolicy"] == "Delete"  # dev is a throwaway environment in this variant
+    retained = registry(with_mlflow, "prod-us-east-1")["Resources"][MLFLOW_LOGICAL_ID]
+    assert (retained["DeletionPolicy"], retained["UpdateReplacePolicy"]) == ("Retain", "Retain")
 
 
 def test_mlflow_role_is_its_own_and_scoped(with_mlflow: Synthesized) -> None:
@@ -198,7 +201,7 @@ def test_key_lets_eventbridge_deliver_to_encrypted_topics(sample: Synthesized) -
         "Statement"
     ]
     (events,) = [s for s in statements if s.get("Principal") == {"Service": "events.amazonaws.com"}]
-    assert sorted(events["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert sorted(events["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
     assert events["Effect"] == "Allow"
 
 
@@ -206,11 +209,12 @@ def test_team_roles_run_only_their_own_pipelines(sample: Synthesized) -> None:
     studio = sample.template("dev-us-east-1", "Studio")
     runs = [
         s
-        for p in resources(studio, "AWS::IAM::Policy").values()
+        for p in resources(studio, "AWS::IAM::ManagedPolicy").values()
         for s in p["Properties"]["PolicyDocument"]["Statement"]
         if s.get("Sid") == "RunTeamPipelines"
     ]
     prefixes = sorted(json.dumps(s["Resource"]) for s in runs)
     assert len(prefixes) == 2
-    assert "pipeline/mlexp-dev-forecasting-*" in prefixes[0]
-    assert "pipeline/mlexp-dev-vision-*" in prefixes[1]
+    # The double hyphen ends the team's prefix: no team name is a prefix of another's pipelines.
+    assert "pipeline/mlexp-dev-forecasting--*" in prefixes[0]
+    assert "pipeline/mlexp-dev-vision--*" in prefixes[1]

@@ -212,7 +212,7 @@ def test_one_v2_pipeline_per_team_with_source_then_build(sample: Synthesized) ->
         assert source["Configuration"]["PollForSourceChanges"] is False
         assert re.fullmatch(r"(vision|forecasting)/model-build/source\.zip", source["Configuration"]["S3ObjectKey"])
         store = props["ArtifactStore"]
-        assert "PipelineArtifactsBucket" in json.dumps(store["Location"])
+        assert re.search(r"PipelineArtifacts(vision|forecasting)[0-9A-F]{8}", json.dumps(store["Location"]))
         assert "PlatformKey" in json.dumps(store["EncryptionKey"])
 
 
@@ -252,7 +252,7 @@ def test_build_role_is_scoped_to_its_pipeline(sample: Synthesized) -> None:
     upserts = [s for s in statements if s.get("Sid") == "UpsertStartAndWatchTheTeamPipeline"]
     assert len(upserts) == 2
     for statement in upserts:
-        assert re.search(r"pipeline/mlexp-dev-(vision|forecasting)-reference", json.dumps(statement["Resource"]))
+        assert re.search(r"pipeline/mlexp-dev-(vision|forecasting)--reference", json.dumps(statement["Resource"]))
     passes = [s for s in statements if s.get("Sid") == "PassTheTeamRoleToSageMaker"]
     assert all(s["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}} for s in passes)
     experiment_artifact_puts = [

@@ -209,8 +209,8 @@ def test_synthesized_pipelines_validate(sample: Synthesized) -> None:
         template = sample.template(stage, "Pipelines")
         pipelines = resources(template, "AWS::SageMaker::Pipeline")
         assert {p["Properties"]["PipelineName"] for p in pipelines.values()} == {
-            "mlexp-dev-vision-reference",
-            "mlexp-dev-forecasting-reference",
+            "mlexp-dev-vision--reference",
+            "mlexp-dev-forecasting--reference",
         }
         for pipeline in pipelines.values():
             body = json.loads(_resolve_for_json(pipeline["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"]))

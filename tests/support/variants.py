@@ -63,13 +63,15 @@ def _extra_team(data: dict[str, Any]) -> None:
 def _everything_on(data: dict[str, Any]) -> None:
     """Every optional feature: MLflow (with automatic registration), a CodeConnections source,
     and the platform delivery pipeline deploying a throwaway `dev` and a retained `prod`
-    (approval first), one region each (delivery synthesizes every stage twice)."""
+    (approval first); `dev` in one region and `prod` in the sample's two, so that a wave holds two
+    regions (delivery synthesizes every stage twice, so no more)."""
     dev = data["environments"][0]
-    dev["regions"] = dev["regions"][:1]
-    dev["retain_stateful"] = False
     prod = copy.deepcopy(dev)
     prod.update(name="prod", retain_stateful=True)
-    prod["regions"][0]["vpc_cidr"] = "10.30.0.0/16"
+    for r, region in enumerate(prod["regions"]):
+        region["vpc_cidr"] = f"10.{30 + r}.0.0/16"
+    dev["regions"] = dev["regions"][:1]
+    dev["retain_stateful"] = False
     data["environments"].append(prod)
     data["mlflow"] = {
         "enabled": True,
