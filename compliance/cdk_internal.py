@@ -173,8 +173,7 @@ DELIVERY_STATEMENTS: tuple[InternalStatement, ...] = (
         owner=PIPELINES + r"Pipeline/Role",
         actions=S3_READ | S3_WRITE,
         resources=(TOKEN, f"{TOKEN}/\\*", REPLICATION_BUCKET, f"{REPLICATION_BUCKET}/\\*"),
-        reason="CDK Pipelines: its artifact bucket and, for waves into other regions, each region's replication "
-        "bucket",
+        reason="CDK Pipelines: its artifact bucket and, for waves into other regions, each region's replication bucket",
     ),
     InternalStatement(
         owner=PIPELINES + r"Pipeline/Role",
