@@ -20,7 +20,7 @@ known Sid, or a grant widened to `*`, is never acknowledged by accident.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from constructs import IConstruct
 
 from compliance.cdk_internal import internal_reason
 from compliance.findings import action_finding, as_list, flatten_reference, resource_finding, wildcard_findings
-from platform_constructs.acknowledge import acknowledge, acknowledge_in_packs
+from platform_constructs.acknowledge import PACKS, acknowledge_all
 from platform_constructs.explained import Explanation, explanations
 
 RULE = "ExplainedWildcards"
@@ -68,16 +68,32 @@ class _Resolved:
     reasons: dict[str, str] = field(default_factory=dict)  # finding id -> reason
 
 
-def _resolve(explanation: Explanation) -> _Resolved:
-    stack = Stack.of(explanation.owner)
-    statement = stack.resolve(explanation.statement.to_statement_json())
-    reasons = {}
-    for element, reason in explanation.reasons.items():
-        if element in explanation.statement.actions:
-            reasons[action_finding(element)] = reason
-        if element in explanation.statement.resources:
-            reasons[resource_finding(stack.resolve(element))] = reason
-    return _Resolved(explanation, statement, _canonical(statement), reasons)
+def _resolve_all(records: list[Explanation]) -> dict[int, _Resolved]:
+    """Every explanation resolved in its owner's stack, keyed by id(explanation): one call into
+    CDK per statement for its JSON and one per stack to resolve them all, not one per element."""
+    by_stack: dict[int, tuple[Stack, list[Explanation]]] = {}
+    stack_of_owner: dict[int, Stack] = {}
+    for explanation in records:
+        owner = explanation.owner
+        stack = stack_of_owner.setdefault(id(owner), Stack.of(owner))
+        by_stack.setdefault(id(stack), (stack, []))[1].append(explanation)
+    resolved: dict[int, _Resolved] = {}
+    for stack, group in by_stack.values():
+        written = [explanation.statement.to_statement_json() for explanation in group]
+        # The elements that carry a reason, as written (tokens unresolved) and then as synthesized.
+        keys = [_reasoned_resources(x, statement) for x, statement in zip(group, written, strict=True)]
+        statements, elements = stack.resolve([written, keys])
+        for explanation, raw, statement, key, element in zip(group, written, statements, keys, elements, strict=True):
+            actions = as_list(raw.get("Action", []))
+            reasons = {action_finding(a): why for a, why in explanation.reasons.items() if a in actions}
+            reasons |= {resource_finding(r): explanation.reasons[k] for k, r in zip(key, element, strict=True)}
+            resolved[id(explanation)] = _Resolved(explanation, statement, _canonical(statement), reasons)
+    return resolved
+
+
+def _reasoned_resources(explanation: Explanation, written: dict[str, Any]) -> list[str]:
+    resources = as_list(written.get("Resource", []))
+    return [element for element in explanation.reasons if element in resources]
 
 
 def _pairs(statement: dict[str, Any]) -> set[tuple[str, str]]:
@@ -113,8 +129,11 @@ def _policy_documents(resource: dict[str, Any]) -> Iterator[dict[str, Any]]:
 class WildcardGate:
     """See the module docstring. Also acknowledges NIST/HIPAA IAMNoInlinePolicy on role policies."""
 
-    def __init__(self, root: IConstruct) -> None:
+    def __init__(self, root: IConstruct, before: Callable[[IPolicyValidationContext], None] | None = None) -> None:
+        """`before` runs first in `validate`, once the templates are written (the Guard sidecar
+        starts validating them then, while this gate and the packs run)."""
         self._root = root
+        self._before = before
 
     @property
     def name(self) -> str:
@@ -129,14 +148,18 @@ class WildcardGate:
         return [RULE]
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        if self._before is not None:
+            self._before(context)
         owners: dict[tuple[str, str], IConstruct] = {}
         for node in self._root.node.find_all():
             if isinstance(node, POLICY_TYPES):
                 stack = Stack.of(node)
                 owners[(stack.template_file, stack.resolve(node.logical_id))] = node
-        by_owner: dict[str, list[Explanation]] = {}
-        for explanation in explanations(self._root):
-            by_owner.setdefault(explanation.owner.node.path, []).append(explanation)
+        records = explanations(self._root)
+        resolved = _resolve_all(records)
+        by_owner: dict[str, list[_Resolved]] = {}
+        for explanation in records:
+            by_owner.setdefault(explanation.owner.node.path, []).append(resolved[id(explanation)])
         violations = []
         for path in context.template_paths:
             template = json.loads(Path(path).read_text())
@@ -144,10 +167,7 @@ class WildcardGate:
                 owner = owners.get((Path(path).name, logical_id))
                 if owner is None:
                     continue
-                node = owner
-                if resource["Type"] == "AWS::IAM::Policy":
-                    acknowledge_in_packs(node, "IAMNoInlinePolicy", INLINE_POLICY_REASON)
-                for message in self._check(node, resource, by_owner):
+                for message in self._check(owner, resource, by_owner):
                     violations.append(
                         PolicyViolation(
                             rule_name=RULE,
@@ -164,11 +184,11 @@ class WildcardGate:
                     )
         return PolicyValidationPluginReport(success=not violations, violations=violations)
 
-    def _check(self, node: IConstruct, resource: dict[str, Any], by_owner: dict[str, list[Explanation]]) -> list[str]:
+    def _check(self, node: IConstruct, resource: dict[str, Any], by_owner: dict[str, list[_Resolved]]) -> list[str]:
         """Acknowledge what is explained; return one message per statement that is not."""
         scope = node.node.scope
         owner_paths = [p.node.path for p in (scope, scope.node.scope if scope else None) if p is not None]
-        candidates = [_resolve(e) for path in owner_paths for e in by_owner.get(path, [])]
+        candidates = [c for path in owner_paths for c in by_owner.get(path, [])]
         exact = {c.canonical: c for c in candidates}
         grants = [c for c in candidates if "Sid" not in c.statement]
         # Internal statements are described by their role's path below the stack: a CfnPolicy
@@ -176,6 +196,9 @@ class WildcardGate:
         role = scope.node.scope if isinstance(node, iam.CfnPolicy) and scope is not None else scope
         owner_below_stack = (role.node.path if role else node.node.path).removeprefix(Stack.of(node).node.path + "/")
         problems = []
+        acknowledgments: list[tuple[str, str]] = []
+        if resource["Type"] == "AWS::IAM::Policy":
+            acknowledgments += [(f"{pack}-IAMNoInlinePolicy", INLINE_POLICY_REASON) for pack in PACKS]
         for document in _policy_documents(resource):
             for index, statement in enumerate(as_list(document.get("Statement", []))):
                 findings = wildcard_findings(statement)
@@ -187,8 +210,8 @@ class WildcardGate:
                     where = statement.get("Sid", f"statement {index}")
                     problems.append(f"{node.node.path}: {where} has a wildcard no code explained: {unexplained[0]}")
                     continue
-                for finding in findings:
-                    acknowledge(node, finding, reasons[finding])  # type: ignore[index]
+                acknowledgments += [(finding, reasons[finding]) for finding in findings]  # type: ignore[index]
+        acknowledge_all(node, acknowledgments)
         return problems
 
     @staticmethod

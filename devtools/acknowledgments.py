@@ -15,7 +15,8 @@ import tempfile
 
 from compliance.acknowledgments import collect, count_by_rule
 from platform_config import ConfigError, load_config
-from stacks.platform_app import ROOT, synthesize_platform
+from stacks.platform_app import synthesize_platform
+from stacks.project_context import ROOT
 
 
 def main(argv: list[str]) -> int:

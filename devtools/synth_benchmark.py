@@ -32,7 +32,7 @@ import yaml
 from devtools.synth_app import SynthRun, run_program, synth_config, synth_env
 from devtools.synth_summary import stack_templates
 from platform_config.lookups import availability_zones_key, s3_prefix_list_key
-from stacks.platform_app import project_context
+from stacks.project_context import project_context
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "config" / "sample.yaml"

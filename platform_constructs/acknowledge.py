@@ -6,6 +6,8 @@ Constructs import this module only; the validation plugins and their reason tabl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Acknowledgment, Validations
 from constructs import IConstruct
 
@@ -16,9 +18,17 @@ PACKS = ("NIST.800.53.R5", "HIPAA.Security")
 
 def acknowledge(scope: IConstruct, rule_id: str, reason: str) -> None:
     """One finding id on one construct. Reasons are for reviewers: short ones are refused."""
-    if len(reason) < MIN_REASON:
-        raise ValueError(f"acknowledgment of {rule_id} on {scope.node.path}: reason too short ({reason!r})")
-    Validations.of(scope).acknowledge(Acknowledgment(id=rule_id, reason=reason))
+    acknowledge_all(scope, [(rule_id, reason)])
+
+
+def acknowledge_all(scope: IConstruct, acknowledgments: Sequence[tuple[str, str]]) -> None:
+    """Several (finding id, reason) on one construct in one call into CDK: the wildcard gate
+    acknowledges hundreds of findings at synth, and each call crosses into Node."""
+    for rule_id, reason in acknowledgments:
+        if len(reason) < MIN_REASON:
+            raise ValueError(f"acknowledgment of {rule_id} on {scope.node.path}: reason too short ({reason!r})")
+    if acknowledgments:
+        Validations.of(scope).acknowledge(*(Acknowledgment(id=i, reason=r) for i, r in acknowledgments))
 
 
 def acknowledge_in_packs(scope: IConstruct, rule: str, reason: str) -> None:

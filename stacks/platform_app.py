@@ -2,60 +2,35 @@
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 
 from compliance import attach_compliance_packs
 from compliance.gate import Finding, unacknowledged
+from compliance.guard_sidecar import GuardSidecar
 from platform_config.loader import ConfigError
 from platform_config.lookups import missing_lookups
 from platform_config.schema import PlatformConfig
-from stacks.delivery_stack import DeliveryStack
 from stacks.platform_stage import PlatformStage, add_platform_stages
+from stacks.project_context import DETERMINISTIC_CONTEXT, ROOT, project_context, run_by_cli
 
-ROOT = Path(__file__).resolve().parents[1]
-# Settings that keep the cloud assembly byte-identical between runs. Creation stack traces hold
-# jsii's temporary paths. Applied after the CLI's context (they are reserved `aws:` keys that the
-# CLI warns about in cdk.json).
-DETERMINISTIC_CONTEXT = {
-    "aws:cdk:disable-creation-stack-traces": True,
-    "aws:cdk:disable-stack-trace": True,
-}
-# What the pinned CLI adds to cdk.json's context when it runs the app; `python app.py` on its own
-# adds the same, so both write the same templates.
-CLI_DEFAULTS = {
-    "aws:cdk:enable-path-metadata": True,
-    "aws:cdk:enable-asset-metadata": True,
-    "@aws-cdk/core:failSynthOnValidationErrors": False,
-}
+__all__ = ["build_platform", "new_platform_app", "project_context", "run_by_cli", "synthesize_platform"]
 
 
-def project_context(extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """cdk.json's context, the committed lookups (cdk.context.json), and what the CLI adds."""
-    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
-    context.update(json.loads((ROOT / "cdk.context.json").read_text()))
-    context.update(CLI_DEFAULTS)
-    context.update(extra or {})
-    return context
-
-
-def run_by_cli() -> bool:
-    return "CDK_CONTEXT_JSON" in os.environ or "CONTEXT_OVERFLOW_LOCATION_ENV" in os.environ
-
-
-def new_platform_app(*, outdir: str | None = None, context: Mapping[str, Any] | None = None) -> cdk.App:
+def new_platform_app(
+    *, outdir: str | None = None, context: Mapping[str, Any] | None = None, builtin_validation: bool = True
+) -> cdk.App:
     """An App with the project's context: the CLI's when it runs the app, else read from the
     repository (so `python app.py` and the tests synthesize what `cdk synth` does).
-    Version reporting off: it adds a metadata resource per stack carrying library versions."""
+    Version reporting off: it adds a metadata resource per stack carrying library versions.
+    `builtin_validation=False` only when the Guard sidecar runs the same rules instead."""
     if context is None and not run_by_cli():
         context = project_context()
     return cdk.App(
         analytics_reporting=False,
+        builtin_cloud_formation_validation=builtin_validation,
         post_cli_context=DETERMINISTIC_CONTEXT,
         outdir=outdir or (None if run_by_cli() else str(ROOT / "cdk.out")),
         context=dict(context) if context is not None else None,
@@ -72,6 +47,10 @@ def build_platform(app: cdk.App, config: PlatformConfig, config_path: str) -> li
         raise ConfigError(config_path, problems)
     stages = add_platform_stages(app, config)
     if config.delivery:
+        # Imported here: CDK Pipelines and the AWS CLI asset it loads take about 0.4 s to import,
+        # which a platform without delivery should not pay on every synth.
+        from stacks.delivery_stack import DeliveryStack
+
         DeliveryStack(
             app,
             "Delivery",
@@ -90,11 +69,13 @@ def synthesize_platform(
     outdir: str | None = None,
     packs: bool = True,
     context: Mapping[str, Any] | None = None,
+    sidecar: GuardSidecar | None = None,
 ) -> tuple[cdk.App, list[Finding]]:
-    """Build and synthesize; return the app and the findings nobody acknowledged (packs on)."""
-    app = new_platform_app(outdir=outdir, context=context)
+    """Build and synthesize; return the app and the findings nobody acknowledged (packs on).
+    With a `sidecar` (started before aws_cdk was imported), the Guard rules run in it."""
+    app = new_platform_app(outdir=outdir, context=context, builtin_validation=not (packs and sidecar))
     build_platform(app, config, config_path)
     if packs:
-        attach_compliance_packs(app)
+        attach_compliance_packs(app, sidecar)
     app.synth()
     return app, unacknowledged(app.outdir) if packs else []

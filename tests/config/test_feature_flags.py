@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from devtools.feature_flags import recommended_flags
-from stacks.platform_app import project_context
+from stacks.project_context import project_context
 from tests.support.synth import ROOT
 
 

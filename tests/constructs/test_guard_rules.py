@@ -21,7 +21,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 
 from compliance.gate import Finding
-from compliance.guard import GUARD_RULES
+from compliance.guard_sidecar import GUARD_RULES
 from platform_constructs.model_package_group import ModelPackageGroup
 from platform_constructs.pipeline_definition import ReferencePipelineInputs
 from platform_constructs.platform_key import PlatformKey

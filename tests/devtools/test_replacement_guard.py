@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from devtools.replacement_guard import main
 from tests.support.synth import ROOT, Synthesized
 
 GUARD = ROOT / "scripts" / "replacement_guard.py"
@@ -80,15 +84,29 @@ def write_assembly(root: Path, templates: dict[str, dict[str, Any]]) -> Path:
     return root
 
 
-def guard(tmp: Path, change: Callable[[dict[str, Any]], None], *allow: str) -> subprocess.CompletedProcess[str]:
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_guard(argv: list[str]) -> Result:
+    """The guard's `main` in this process, its output captured (the script is a thin wrapper;
+    `test_the_script_runs_as_ci_calls_it` runs it as a process once)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def guard(tmp: Path, change: Callable[[dict[str, Any]], None], *allow: str) -> Result:
     head = copy.deepcopy(BASE)
     change(head)
     base_dir = write_assembly(tmp / "base", BASE)
     head_dir = write_assembly(tmp / "head", head)
     extra = [arg for item in allow for arg in ("--allow", item)]
-    return subprocess.run(
-        [sys.executable, str(GUARD), str(base_dir), str(head_dir), *extra], capture_output=True, text=True, check=False
-    )
+    return run_guard([str(base_dir), str(head_dir), *extra])
 
 
 def _data(t: dict[str, Any]) -> dict[str, Any]:
@@ -206,17 +224,25 @@ def test_a_reviewed_finding_can_be_allowed_and_is_still_printed(tmp_path: Path) 
 
 
 def test_unusable_input_is_exit_2(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, str(GUARD), str(tmp_path / "nope"), str(tmp_path)], capture_output=True, text=True, check=False
-    )
+    result = run_guard([str(tmp_path / "nope"), str(tmp_path)])
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: {tmp_path / 'nope'} is not a cloud assembly (no manifest.json)"
 
 
-def _run_on_assemblies(base: Path, head: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(GUARD), str(base), str(head)], capture_output=True, text=True, check=False
+@pytest.mark.cli
+def test_the_script_runs_as_ci_calls_it(tmp_path: Path) -> None:
+    head = copy.deepcopy(BASE)
+    _drop_key(head)
+    base, changed = write_assembly(tmp_path / "base", BASE), write_assembly(tmp_path / "head", head)
+    result = subprocess.run(
+        [sys.executable, str(GUARD), str(base), str(changed)], capture_output=True, text=True, check=False, timeout=120
     )
+    assert result.returncode == 1
+    assert result.stdout.startswith("BLOCKED  dev-us-east-1/Data/PlatformKey (AWS::KMS::Key): removed")
+
+
+def _run_on_assemblies(base: Path, head: Path) -> Result:
+    return run_guard([str(base), str(head)])
 
 
 def test_real_synths(sample: Synthesized, mutated: Synthesized) -> None:

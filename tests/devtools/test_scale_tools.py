@@ -12,7 +12,7 @@ from devtools.architecture_diagram import _stage_assembly, build_graph, to_dot
 from devtools.synth_benchmark import ACCOUNT, BENCH_REGIONS, bench_config, placeholder_lookups
 from platform_config import parse_config
 from platform_config.lookups import availability_zones_key, s3_prefix_list_key
-from stacks.platform_app import project_context
+from stacks.project_context import project_context
 from tests.support.synth import ROOT, Synthesized
 
 
