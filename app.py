@@ -7,6 +7,10 @@ python app.py [PATH.yaml]      # the same without the CLI (reads cdk.json's cont
 
 Exit 1, with one line per problem, on a config error or on a compliance finding nobody
 acknowledged; in both cases nothing in cdk.out may be deployed.
+
+The order is for speed: the config is read and checked before aws_cdk is imported (a bad config
+fails in a second), and the Guard sidecar starts before it, so that its validation engine builds
+while this process builds the app (docs/synth-speed.md).
 """
 
 from __future__ import annotations
@@ -14,30 +18,37 @@ from __future__ import annotations
 import sys
 
 from compliance.guard_sidecar import GuardSidecar
-
-# First, before aws_cdk is imported: the sidecar builds its engine while this process builds the app.
-SIDECAR = GuardSidecar.start()
-
-from compliance.gate import fail_on_findings  # noqa: E402
-from platform_config import ConfigError, load_config  # noqa: E402
-from stacks.platform_app import new_platform_app, project_context, run_by_cli, synthesize_platform  # noqa: E402
+from platform_config import ConfigError, load_config
+from stacks.project_context import cli_context, project_context, run_by_cli
 
 DEFAULT_CONFIG = "config/sample.yaml"
 
 
+def refuse(error: ConfigError, config_path: str) -> int:
+    print(error, file=sys.stderr)
+    print(f"{len(error.problems)} problem(s) in {config_path}; nothing was synthesized.", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str]) -> int:
     context = None if run_by_cli() else project_context({"config": argv[1]} if len(argv) > 1 else None)
-    config_path = new_platform_app(context=context).node.try_get_context("config") or DEFAULT_CONFIG
+    config_path = str((cli_context() if context is None else context).get("config") or DEFAULT_CONFIG)
     try:
         config = load_config(config_path)
-        app, _ = synthesize_platform(config, config_path, context=context, sidecar=SIDECAR)
     except ConfigError as error:
-        print(error, file=sys.stderr)
-        print(f"{len(error.problems)} problem(s) in {config_path}; nothing was synthesized.", file=sys.stderr)
-        return 1
+        return refuse(error, config_path)
+    sidecar = GuardSidecar.start()
+    try:
+        # These start the jsii kernel: only once the config is known to be good.
+        from compliance.gate import fail_on_findings
+        from stacks.platform_app import synthesize_platform
+
+        app, _ = synthesize_platform(config, config_path, context=context, sidecar=sidecar)
+    except ConfigError as error:  # a region without its committed lookups
+        return refuse(error, config_path)
     finally:
-        if SIDECAR is not None:
-            SIDECAR.close()
+        if sidecar is not None:
+            sidecar.close()
     return fail_on_findings(app.outdir, sys.stderr)
 
 

@@ -70,12 +70,14 @@ def synthesize_platform(
     packs: bool = True,
     context: Mapping[str, Any] | None = None,
     sidecar: GuardSidecar | None = None,
+    guard: cdk.CloudFormationValidatePlugin | None = None,
 ) -> tuple[cdk.App, list[Finding]]:
     """Build and synthesize; return the app and the findings nobody acknowledged (packs on).
-    With a `sidecar` (started before aws_cdk was imported), the Guard rules run in it."""
+    With a `sidecar` (started before aws_cdk was imported), the Guard rules run in it; `guard`
+    is a Guard plugin shared by several syntheses of one process (see `attach_compliance_packs`)."""
     app = new_platform_app(outdir=outdir, context=context, builtin_validation=not (packs and sidecar))
     build_platform(app, config, config_path)
     if packs:
-        attach_compliance_packs(app, sidecar)
+        attach_compliance_packs(app, sidecar, guard)
     app.synth()
     return app, unacknowledged(app.outdir) if packs else []

@@ -40,3 +40,12 @@ def project_context(extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
 
 def run_by_cli() -> bool:
     return "CDK_CONTEXT_JSON" in os.environ or "CONTEXT_OVERFLOW_LOCATION_ENV" in os.environ
+
+
+def cli_context() -> dict[str, Any]:
+    """The context the CDK CLI passed to the app (what `cdk.App` reads), without building one."""
+    overflow = os.environ.get("CONTEXT_OVERFLOW_LOCATION_ENV")
+    if overflow:
+        found: dict[str, Any] = json.loads(Path(overflow).read_text())
+        return found
+    return dict(json.loads(os.environ.get("CDK_CONTEXT_JSON") or "{}"))
