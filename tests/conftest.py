@@ -28,6 +28,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-snapshots", action="store_true", help="rewrite tests/snapshots from this synth")
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: the marker must be there by then
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that reads a platform variant `platform`; run in-process tiers first, then
     platform tests, then CLI tests, so that the background synths overlap the in-process work."""
@@ -43,7 +44,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     needed = {name for item in session.items for name in getattr(item, "fixturenames", ()) if name in VARIANTS}
-    for name in sorted(needed):
+    for name in sorted(needed, key=lambda name: (name != "sample", name)):  # most tests read the sample
         _POOL.start(name)
     if any(item.name == "test_a_generated_valid_config_synthesizes_with_no_finding" for item in session.items):
         _POOL.start("fuzzed", generated_config(fuzz_seed()))
