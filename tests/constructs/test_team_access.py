@@ -181,8 +181,8 @@ def test_the_bucket_is_located_without_a_prefix_condition(statements: list[Json]
 
 
 def test_the_prefix_condition_holds_only_actions_that_send_a_prefix(statements: list[Json]) -> None:
-    """A condition key the action never sends makes StringLike false: the grant is dead (FACTS,
-    "Condition keys move"). Only ListBucket and ListBucketVersions send s3:prefix."""
+    """A condition key the action never sends makes StringLike false: the grant is dead (docs/aws.md,
+    "IAM"). Only ListBucket and ListBucketVersions send s3:prefix."""
     prefixed = [s for s in statements if "s3:prefix" in s.get("Condition", {}).get("StringLike", {})]
     assert sids(prefixed) == ["ListTeamDatasets", "ListTeamArtifacts"]
     for statement in prefixed:
