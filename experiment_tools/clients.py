@@ -7,7 +7,7 @@ pointed at a local moto server or wrapped in botocore's Stubber.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -41,17 +41,65 @@ def retry_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:
     return Config(retries={"mode": "standard", "total_max_attempts": max_attempts}, user_agent_extra=USER_AGENT)
 
 
-@dataclass(frozen=True)
-class AwsClients:
-    """The clients for one account and region. Unused ones are never called."""
+# The attribute each client has on AwsClients, and its botocore service name.
+SERVICES = {
+    "sagemaker": "sagemaker",
+    "metrics": "sagemaker-metrics",
+    "s3": "s3",
+    "ecr": "ecr",
+    "cloudformation": "cloudformation",
+    "ec2": "ec2",
+}
 
-    sagemaker: Any
-    metrics: Any
-    s3: Any
-    ecr: Any
-    cloudformation: Any
-    ec2: Any
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+
+def _given_only(service: str) -> Any:
+    raise LookupError(f"no client for {service} was given")  # unreachable: the constructor checks
+
+
+class AwsClients:
+    """The clients for one account and region, each built on first use: building one costs tens
+    of milliseconds, and most commands need two of the six."""
+
+    def __init__(
+        self, build: Callable[[str], Any] | None = None, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS, **ready: Any
+    ) -> None:
+        unknown = sorted(set(ready) - set(SERVICES))
+        if unknown:
+            raise TypeError(f"AwsClients: no client named {', '.join(unknown)}")
+        if build is None and set(ready) != set(SERVICES):
+            raise TypeError("AwsClients: without build, every client must be given")
+        self._build = build or _given_only
+        self._clients: dict[str, Any] = dict(ready)
+        self.max_attempts = max_attempts
+
+    def _client(self, name: str) -> Any:
+        if name not in self._clients:
+            self._clients[name] = self._build(SERVICES[name])
+        return self._clients[name]
+
+    @property
+    def sagemaker(self) -> Any:
+        return self._client("sagemaker")
+
+    @property
+    def metrics(self) -> Any:
+        return self._client("metrics")
+
+    @property
+    def s3(self) -> Any:
+        return self._client("s3")
+
+    @property
+    def ecr(self) -> Any:
+        return self._client("ecr")
+
+    @property
+    def cloudformation(self) -> Any:
+        return self._client("cloudformation")
+
+    @property
+    def ec2(self) -> Any:
+        return self._client("ec2")
 
     @property
     def region(self) -> str:
@@ -77,12 +125,4 @@ class AwsClients:
         def build(service: str) -> Any:
             return make(service, region_name=region, endpoint_url=endpoint_url, config=config)
 
-        return cls(
-            sagemaker=build("sagemaker"),
-            metrics=build("sagemaker-metrics"),
-            s3=build("s3"),
-            ecr=build("ecr"),
-            cloudformation=build("cloudformation"),
-            ec2=build("ec2"),
-            max_attempts=max_attempts,
-        )
+        return cls(build, max_attempts=max_attempts)
