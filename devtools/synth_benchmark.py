@@ -39,7 +39,7 @@ SAMPLE = ROOT / "config" / "sample.yaml"
 ACCOUNT = "111122223333"
 BENCH_REGIONS = (
     "us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1",
-    "eu-west-2", "eu-north-1", "ca-central-1", "ap-southeast-1", "ap-northeast-1",
+    "eu-west-2", "eu-north-1", "eu-west-3", "ap-southeast-1", "ap-northeast-1",
 )  # fmt: skip
 QUOTAS = {"Resources": 500, "Outputs": 200, "Parameters": 200, "Mappings": 200}
 TEMPLATE_BYTES = 1_000_000  # uploaded through S3, as cdk deploy does

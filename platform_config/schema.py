@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from platform_config.endpoint_catalog import ENDPOINT_CATALOG, Profile, endpoints_for
 from platform_config.naming import SAGEMAKER_NAME_PATTERN, TEAM_NAME_PATTERN
-from platform_config.regions import SUPPORTED_REGIONS
+from platform_config.regions import region_problem
 
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (
@@ -70,8 +70,9 @@ def _scope_name(value: str) -> str:
 
 
 def _region(value: str) -> str:
-    if value not in SUPPORTED_REGIONS:
-        raise ValueError("is not a supported AWS region (see platform_config/regions.py)")
+    problem = region_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 

@@ -83,9 +83,19 @@ def test_every_region_of_the_sample_has_its_lookups_committed() -> None:
 
 
 def test_the_app_builder_refuses_the_region_before_building_anything(tmp_path: Path) -> None:
-    text = SAMPLE_CONFIG.read_text().replace("name: eu-west-1", "name: ap-south-2")
+    text = SAMPLE_CONFIG.read_text().replace("name: eu-west-1", "name: eu-west-3")
     config = parse_config(text, "moved.yaml", base_dir=SAMPLE_CONFIG.parent)
     app = new_platform_app(outdir=str(tmp_path))
-    with pytest.raises(ConfigError, match=r"regions\[1\]\.name: no lookup of availability zones .*'ap-south-2'"):
+    with pytest.raises(ConfigError, match=r"regions\[1\]\.name: no lookup of availability zones .*'eu-west-3'"):
         build_platform(app, config, "moved.yaml")
     assert app.node.children == []
+
+
+def test_a_region_without_a_resource_type_the_platform_creates_says_which() -> None:
+    text = SAMPLE_CONFIG.read_text().replace("name: eu-west-1", "name: ca-central-1")
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "moved.yaml", base_dir=SAMPLE_CONFIG.parent)
+    assert str(caught.value) == (
+        "moved.yaml: environments[0].regions[1].name: CloudFormation in this region has no AWS::CodeArtifact "
+        "(the model build's package mirror), which the platform creates (got 'ca-central-1')"
+    )
