@@ -73,6 +73,14 @@ def pytest_seconds(arguments: list[str]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _report(argv)
+    except RuntimeError as error:  # a synth or a suite that fails: no figure, one line
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _report(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(description="the time budgets, as ratios to an empty one-stack app")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved synth rounds (1-20, default 3)")
     parser.add_argument("--tests", action="store_true", help="also time make test-fast and make test (minutes)")

@@ -158,7 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         over = []
         for regions in args.regions:
             for users in args.users:
-                found = measure(regions, users, scratch)
+                try:
+                    found = measure(regions, users, scratch)
+                except RuntimeError as error:  # a config the platform refuses, or a finding
+                    print(f"error: {regions} regions x {users} users: {error}", file=sys.stderr)
+                    return 1
                 share, where = found.fullest
                 per_resource_ms = 1000 * (found.run.seconds - empty.seconds) / found.resources
                 if share > HEADROOM:
