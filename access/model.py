@@ -215,26 +215,39 @@ class _Builder:
         self.model.managed_policies.update(managed)
         inline = self._inline_policies()
         for stack, logical_id, resource in self._resources(self.model.stacks):
-            kind = resource["Type"]
-            if kind == "AWS::IAM::Role":
-                self._role(stack, logical_id, resource, managed, inline)
-            elif kind == "AWS::S3::Bucket":
-                self.model.buckets.setdefault(self.resolver.ref(stack, logical_id, ("Resources", logical_id)), None)
-            elif kind == "AWS::KMS::Key":
-                self._key(stack, logical_id, resource)
-            elif kind == "AWS::SageMaker::ModelPackageGroup":
-                self._model_package_group(stack, logical_id, resource)
-            elif kind == "AWS::SNS::Topic":
-                self.model.topics.setdefault(self.resolver.ref(stack, logical_id, ("Resources", logical_id)), None)
-            elif kind == "AWS::EC2::VPCEndpoint":
-                self._endpoint(stack, logical_id, resource)
+            self._read_resource(stack, logical_id, resource, managed, inline)
         # Policies attach to resources that may sit anywhere in the stage: read them last.
         for stack, logical_id, resource in self._resources(self.model.stacks):
-            if resource["Type"] == "AWS::S3::BucketPolicy":
-                self._bucket_policy(stack, logical_id, resource)
-            elif resource["Type"] in ("AWS::SNS::TopicPolicy", "AWS::SNS::TopicInlinePolicy"):
-                self._topic_policy(stack, logical_id, resource)
-            self._collect_tags(stack, logical_id, resource)
+            self._read_policies_and_tags(stack, logical_id, resource)
+
+    def _read_resource(
+        self,
+        stack: Stack,
+        logical_id: str,
+        resource: Mapping[str, Any],
+        managed: dict[str, NamedPolicy],
+        inline: dict[str, list[NamedPolicy]],
+    ) -> None:
+        kind = resource["Type"]
+        if kind == "AWS::IAM::Role":
+            self._role(stack, logical_id, resource, managed, inline)
+        elif kind == "AWS::S3::Bucket":
+            self.model.buckets.setdefault(self.resolver.ref(stack, logical_id, ("Resources", logical_id)), None)
+        elif kind == "AWS::KMS::Key":
+            self._key(stack, logical_id, resource)
+        elif kind == "AWS::SageMaker::ModelPackageGroup":
+            self._model_package_group(stack, logical_id, resource)
+        elif kind == "AWS::SNS::Topic":
+            self.model.topics.setdefault(self.resolver.ref(stack, logical_id, ("Resources", logical_id)), None)
+        elif kind == "AWS::EC2::VPCEndpoint":
+            self._endpoint(stack, logical_id, resource)
+
+    def _read_policies_and_tags(self, stack: Stack, logical_id: str, resource: Mapping[str, Any]) -> None:
+        if resource["Type"] == "AWS::S3::BucketPolicy":
+            self._bucket_policy(stack, logical_id, resource)
+        elif resource["Type"] in ("AWS::SNS::TopicPolicy", "AWS::SNS::TopicInlinePolicy"):
+            self._topic_policy(stack, logical_id, resource)
+        self._collect_tags(stack, logical_id, resource)
 
     # -- indexing ----------------------------------------------------------------------------------
 

@@ -125,38 +125,71 @@ def build_graph(stage_dir: Path) -> Graph:
     by_name = {a["properties"].get("stackName", aid): aid for aid, a in stacks.items()}
     graph = Graph()
     attached = _attached_policies(templates)
+    node_of = _add_boxes(graph, templates, short, attached)
+    _add_edges(graph, templates, by_name, attached, node_of)
+    return graph
+
+
+def _add_boxes(
+    graph: Graph,
+    templates: dict[str, dict[str, Any]],
+    short: dict[str, str],
+    attached: dict[tuple[str, str], set[str]],
+) -> dict[tuple[str, str], str]:
+    """One cluster per stack with a box; returns the box of each (stack, logical id) that has one."""
     node_of: dict[tuple[str, str], str] = {}
     for aid in sorted(templates):
         nodes: dict[str, str] = {}
         counts: dict[str, int] = {}
         for logical_id, resource in sorted(templates[aid].get("Resources", {}).items()):
-            kind = resource["Type"]
-            if kind == "AWS::EC2::VPCEndpoint" and resource.get("Properties", {}).get("VpcEndpointType") == "Gateway":
-                node = f"{short[aid]}_{logical_id}"
-                nodes[node] = _label(logical_id, "gateway endpoint")
-            elif kind in GROUPED:
-                node = f"{short[aid]}_{GROUPED[kind].replace(' ', '_')}"
-                counts[node] = counts.get(node, 0) + 1
-                nodes[node] = f"{counts[node]} {GROUPED[kind]}"
-            elif kind in KINDS and not (
-                (kind == "AWS::IAM::Role" and HIDDEN_ROLES.search(logical_id)) or (aid, logical_id) in attached
-            ):
-                node = f"{short[aid]}_{logical_id}"
-                nodes[node] = _label(logical_id, KINDS[kind])
-            else:
-                continue
-            node_of[(aid, logical_id)] = node
+            node = _box(short[aid], aid, logical_id, resource, attached, nodes, counts)
+            if node is not None:
+                node_of[(aid, logical_id)] = node
         if nodes:
             graph.clusters[short[aid]] = nodes
+    return node_of
+
+
+def _box(
+    stack: str,
+    aid: str,
+    logical_id: str,
+    resource: dict[str, Any],
+    attached: dict[tuple[str, str], set[str]],
+    nodes: dict[str, str],
+    counts: dict[str, int],
+) -> str | None:
+    """Labels the resource's box in `nodes` and returns it, or None when it gets none. A grouped kind
+    shares one box per stack, so its label is the running count."""
+    kind = resource["Type"]
+    if kind == "AWS::EC2::VPCEndpoint" and resource.get("Properties", {}).get("VpcEndpointType") == "Gateway":
+        node = f"{stack}_{logical_id}"
+        nodes[node] = _label(logical_id, "gateway endpoint")
+    elif kind in GROUPED:
+        node = f"{stack}_{GROUPED[kind].replace(' ', '_')}"
+        counts[node] = counts.get(node, 0) + 1
+        nodes[node] = f"{counts[node]} {GROUPED[kind]}"
+    elif kind in KINDS and not (
+        (kind == "AWS::IAM::Role" and HIDDEN_ROLES.search(logical_id)) or (aid, logical_id) in attached
+    ):
+        node = f"{stack}_{logical_id}"
+        nodes[node] = _label(logical_id, KINDS[kind])
+    else:
+        return None
+    return node
+
+
+def _add_edges(
+    graph: Graph,
+    templates: dict[str, dict[str, Any]],
+    by_name: dict[str, str],
+    attached: dict[tuple[str, str], set[str]],
+    node_of: dict[tuple[str, str], str],
+) -> None:
     for aid in sorted(templates):
         resources = templates[aid].get("Resources", {})
         for logical_id, resource in sorted(resources.items()):
-            sources = [node_of[(aid, logical_id)]] if (aid, logical_id) in node_of else []
-            if resource["Type"] == "AWS::IAM::Policy":  # a policy speaks for the roles it is attached to
-                roles = resource.get("Properties", {}).get("Roles", [])
-                sources = sorted({node_of[(aid, ref)] for _, ref, _ in _references(roles) if (aid, ref) in node_of})
-            elif (aid, logical_id) in attached:
-                sources = sorted(node_of[(aid, role)] for role in attached[(aid, logical_id)] if (aid, role) in node_of)
+            sources = _sources(aid, logical_id, resource, attached, node_of)
             if not sources:
                 continue
             for kind, target, output in _references(resource.get("Properties", {})):
@@ -164,7 +197,21 @@ def build_graph(stage_dir: Path) -> Graph:
                 for source in sources:
                     if found and found != source:
                         graph.edges.add((source, found))
-    return graph
+
+
+def _sources(
+    aid: str,
+    logical_id: str,
+    resource: dict[str, Any],
+    attached: dict[tuple[str, str], set[str]],
+    node_of: dict[tuple[str, str], str],
+) -> list[str]:
+    if resource["Type"] == "AWS::IAM::Policy":  # a policy speaks for the roles it is attached to
+        roles = resource.get("Properties", {}).get("Roles", [])
+        return sorted({node_of[(aid, ref)] for _, ref, _ in _references(roles) if (aid, ref) in node_of})
+    if (aid, logical_id) in attached:
+        return sorted(node_of[(aid, role)] for role in attached[(aid, logical_id)] if (aid, role) in node_of)
+    return [node_of[(aid, logical_id)]] if (aid, logical_id) in node_of else []
 
 
 def _attached_policies(templates: dict[str, dict[str, Any]]) -> dict[tuple[str, str], set[str]]:

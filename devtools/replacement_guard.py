@@ -98,47 +98,53 @@ def _renamed_to(resource: dict[str, Any], head: Template, base: Template) -> str
 
 
 def compare(base: dict[str, Template], head: dict[str, Template]) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     for stack, base_template in sorted(base.items()):
         head_template = head.get(stack)
         for logical_id, resource in sorted(base_template.get("Resources", {}).items()):
             kind = resource["Type"]
             if kind not in CREATE_ONLY:
                 continue
-            retained = (
-                " (retained: it would be orphaned and a new one created on the next deploy)"
-                if resource.get("DeletionPolicy") == "Retain"
-                else ""
+            findings.extend(
+                Finding(stack, logical_id, kind, what)
+                for what in _risks(logical_id, resource, head_template, base_template)
             )
-            if head_template is None:
-                findings.append(Finding(stack, logical_id, kind, f"its stack is removed{retained}"))
-                continue
-            new = head_template.get("Resources", {}).get(logical_id)
-            if new is None:
-                moved = _renamed_to(resource, head_template, base_template)
-                what = f"logical id changed to {moved}: replaced" if moved else "removed"
-                findings.append(Finding(stack, logical_id, kind, what + retained))
-                continue
-            if new["Type"] != kind:
-                findings.append(Finding(stack, logical_id, kind, f"type changed to {new['Type']}: replaced"))
-                continue
-            for name, before in _create_only(resource).items():
-                after = new.get("Properties", {}).get(name)
-                if not _same(before, after):
-                    findings.append(
-                        Finding(
-                            stack,
-                            logical_id,
-                            kind,
-                            f"create-only property {name} changed: {_shown(before)} -> {_shown(after)}",
-                        )
-                    )
-            for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
-                if resource.get(policy) == "Retain" and new.get(policy) != "Retain":
-                    findings.append(
-                        Finding(stack, logical_id, kind, f"{policy} Retain dropped (now {new.get(policy)})")
-                    )
     return findings
+
+
+def _risks(
+    logical_id: str, resource: dict[str, Any], head_template: Template | None, base_template: Template
+) -> list[str]:
+    """Why the stateful resource would be replaced or lose its data; empty when it is safe."""
+    kind = resource["Type"]
+    retained = (
+        " (retained: it would be orphaned and a new one created on the next deploy)"
+        if resource.get("DeletionPolicy") == "Retain"
+        else ""
+    )
+    if head_template is None:
+        return [f"its stack is removed{retained}"]
+    new = head_template.get("Resources", {}).get(logical_id)
+    if new is None:
+        moved = _renamed_to(resource, head_template, base_template)
+        what = f"logical id changed to {moved}: replaced" if moved else "removed"
+        return [what + retained]
+    if new["Type"] != kind:
+        return [f"type changed to {new['Type']}: replaced"]
+    return _changes_in_place(resource, new)
+
+
+def _changes_in_place(resource: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Same logical id and type: a changed create-only property replaces it, a dropped Retain risks its data."""
+    changes = []
+    for name, before in _create_only(resource).items():
+        after = new.get("Properties", {}).get(name)
+        if not _same(before, after):
+            changes.append(f"create-only property {name} changed: {_shown(before)} -> {_shown(after)}")
+    for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+        if resource.get(policy) == "Retain" and new.get(policy) != "Retain":
+            changes.append(f"{policy} Retain dropped (now {new.get(policy)})")
+    return changes
 
 
 def main(argv: list[str] | None = None) -> int:

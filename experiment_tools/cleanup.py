@@ -70,18 +70,28 @@ def plan_cleanup(clients: AwsClients, experiment: str, *, include_pipeline_runs:
             "remove it from the platform config instead"
         )
     plan = CleanupPlan(experiment=experiment)
-    for page in sagemaker.get_paginator("list_trials").paginate(ExperimentName=experiment):
-        for trial in page.get("TrialSummaries", []):
-            plan.trials.append(trial["TrialName"])
-            source = trial.get("TrialSource", {}).get("SourceArn", "")
-            if ":pipeline/" in source:
-                plan.pipeline_runs.append(trial["TrialName"])
+    _plan_trials(sagemaker, plan)
     if plan.pipeline_runs and not include_pipeline_runs:
         raise UsageError(
             f"experiment {experiment!r} has runs made by pipeline executions ({', '.join(plan.pipeline_runs[:3])}"
             f"{', ...' if len(plan.pipeline_runs) > 3 else ''}) whose components back registered models' "
             "lineage; pass --include-pipeline-runs to delete them anyway"
         )
+    _plan_components(sagemaker, plan)
+    return plan
+
+
+def _plan_trials(sagemaker: Any, plan: CleanupPlan) -> None:
+    for page in sagemaker.get_paginator("list_trials").paginate(ExperimentName=plan.experiment):
+        for trial in page.get("TrialSummaries", []):
+            plan.trials.append(trial["TrialName"])
+            source = trial.get("TrialSource", {}).get("SourceArn", "")
+            if ":pipeline/" in source:
+                plan.pipeline_runs.append(trial["TrialName"])
+
+
+def _plan_components(sagemaker: Any, plan: CleanupPlan) -> None:
+    """Every association is detached; a component another experiment's trial also holds is kept."""
     ours = set(plan.trials)
     seen: set[str] = set()
     for trial in plan.trials:
@@ -97,7 +107,6 @@ def plan_cleanup(clients: AwsClients, experiment: str, *, include_pipeline_runs:
                     plan.keep_components[component] = elsewhere
                 else:
                     plan.delete_components.append(component)
-    return plan
 
 
 def _tags(sagemaker: Any, arn: str) -> dict[str, str]:

@@ -233,20 +233,9 @@ def _track(args: argparse.Namespace, clients: AwsClients, out: IO[str], _: IO[st
     image = provenance.image_digest(clients.ecr, "--image", args.image) if args.image else None
     code = provenance.code_version(args.code) if args.code else None
     configs = [(Path(path).name, provenance.file_sha256(path)) for path in args.config_file]
-    for given, kept in ((args.experiment, tracker.experiment), (args.run, tracker.run)):
-        if given != kept:
-            print(f"note: {given!r} is recorded as {kept!r}: the SageMaker SDK lower-cases run names", file=err)
+    _note_lower_cased(args, tracker, err)
     tracker.start()
-    for run in args.share:
-        tracker.share(run)
-    for name, version in versions:
-        tracker.record_dataset(name, version)
-    if image:
-        tracker.record_image(*image)
-    if code:
-        tracker.record_code(code)
-    for name, digest in configs:
-        tracker.record_config_file(name, digest)
+    _record_lineage(tracker, args.share, versions, image, code, configs)
     tracker.log_parameters(parameters)
     for name, uri in inputs:
         tracker.log_input(name, uri)
@@ -256,6 +245,38 @@ def _track(args: argparse.Namespace, clients: AwsClients, out: IO[str], _: IO[st
         tracker.log_metric(name, value, step=step)
     tracker.finish(args.status)
     summary = tracker.summary()
+    _print(out, output.render(args.output, ["field", "value"], _summary_rows(summary), summary))
+    return 0
+
+
+def _note_lower_cased(args: argparse.Namespace, tracker: RunTracker, err: IO[str]) -> None:
+    for given, kept in ((args.experiment, tracker.experiment), (args.run, tracker.run)):
+        if given != kept:
+            print(f"note: {given!r} is recorded as {kept!r}: the SageMaker SDK lower-cases run names", file=err)
+
+
+def _record_lineage(
+    tracker: RunTracker,
+    shares: Sequence[str],
+    versions: Sequence[tuple[str, provenance.DatasetVersion]],
+    image: tuple[str, str] | None,
+    code: provenance.CodeVersion | None,
+    configs: Sequence[tuple[str, str]],
+) -> None:
+    for run in shares:
+        tracker.share(run)
+    for name, version in versions:
+        tracker.record_dataset(name, version)
+    if image:
+        tracker.record_image(*image)
+    if code:
+        tracker.record_code(code)
+    for name, digest in configs:
+        tracker.record_config_file(name, digest)
+
+
+def _summary_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Table and CSV are flat, so the nested groups become dotted fields; JSON keeps the nesting."""
     rows = [{"field": key, "value": value} for key, value in summary.items() if not isinstance(value, dict | list)]
     rows += [
         {"field": f"{group}.{key}", "value": value}
@@ -267,8 +288,7 @@ def _track(args: argparse.Namespace, clients: AwsClients, out: IO[str], _: IO[st
         if summary["shared_components"]
         else []
     )
-    _print(out, output.render(args.output, ["field", "value"], rows, summary))
-    return 0
+    return rows
 
 
 def _compare(args: argparse.Namespace, clients: AwsClients, out: IO[str], _: IO[str], err: IO[str]) -> int:

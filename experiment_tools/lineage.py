@@ -135,24 +135,40 @@ def _flag(value: Any) -> bool | Any:
 
 def _add_component(clients: AwsClients, lineage: Lineage, component: dict[str, Any]) -> None:
     lineage.components.append(component["TrialComponentName"])
-    parameters = {name: plain_parameter(value) for name, value in component.get("Parameters", {}).items()}
-    for name, value in sorted(parameters.items()):
-        if not name.startswith(f"{LINEAGE}."):
-            lineage.parameters.setdefault(name, value)
-            continue
-        key = name.removeprefix(f"{LINEAGE}.")
-        if key.startswith("dataset."):
-            dataset, _, fact = key.removeprefix("dataset.").rpartition(".")
-            lineage.data.setdefault(dataset, {}).setdefault(fact, value)
-        elif key.startswith("config."):
-            lineage.config.setdefault(key.removeprefix("config."), value)
-        elif key.startswith("git_"):
-            lineage.code.setdefault(key, _flag(value) if key == "git_dirty" else value)
-        else:
-            lineage.environment.setdefault(key, value)
+    _add_parameters(lineage, component)
     for metric in component.get("Metrics", []):
         summary = {stat: float(metric[stat]) for stat in STATS if metric.get(stat) is not None}
         lineage.metrics.setdefault(metric["MetricName"], summary)
+    _add_artifacts(lineage, component)
+    source = component.get("Source", {}).get("SourceArn", "")
+    job = JOB_SOURCE.fullmatch(source)
+    if job:
+        _add_job(clients, lineage, job["kind"], job["name"])
+
+
+def _add_parameters(lineage: Lineage, component: dict[str, Any]) -> None:
+    parameters = {name: plain_parameter(value) for name, value in component.get("Parameters", {}).items()}
+    for name, value in sorted(parameters.items()):
+        if name.startswith(f"{LINEAGE}."):
+            _add_recorded(lineage, name.removeprefix(f"{LINEAGE}."), value)
+        else:
+            lineage.parameters.setdefault(name, value)
+
+
+def _add_recorded(lineage: Lineage, key: str, value: str | float) -> None:
+    """A parameter `track` wrote under the lineage prefix: its key says which section it belongs to."""
+    if key.startswith("dataset."):
+        dataset, _, fact = key.removeprefix("dataset.").rpartition(".")
+        lineage.data.setdefault(dataset, {}).setdefault(fact, value)
+    elif key.startswith("config."):
+        lineage.config.setdefault(key.removeprefix("config."), value)
+    elif key.startswith("git_"):
+        lineage.code.setdefault(key, _flag(value) if key == "git_dirty" else value)
+    else:
+        lineage.environment.setdefault(key, value)
+
+
+def _add_artifacts(lineage: Lineage, component: dict[str, Any]) -> None:
     for name, artifact in component.get("InputArtifacts", {}).items():
         if runs.COMPONENT_ARN.fullmatch(str(artifact.get("Value", ""))):
             continue  # a run this one used: listed under components with its own values
@@ -162,10 +178,6 @@ def _add_component(clients: AwsClients, lineage: Lineage, component: dict[str, A
             lineage.data.setdefault(name, {}).setdefault("uri", artifact["Value"])
     for name, artifact in component.get("OutputArtifacts", {}).items():
         lineage.outputs.setdefault(name, artifact["Value"])
-    source = component.get("Source", {}).get("SourceArn", "")
-    job = JOB_SOURCE.fullmatch(source)
-    if job:
-        _add_job(clients, lineage, job["kind"], job["name"])
 
 
 def _add_job(clients: AwsClients, lineage: Lineage, kind: str, name: str) -> None:
