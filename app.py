@@ -3,33 +3,54 @@
 
 cdk synth                      # the sample, config/sample.yaml
 cdk synth -c config=PATH.yaml  # another platform
+python app.py [PATH.yaml]      # the same without the CLI (reads cdk.json's context itself)
+
+Exit 1, with one line per problem, on a config error or on a compliance finding nobody
+acknowledged; in both cases nothing in cdk.out may be deployed.
+
+The order is for speed: the config is read and checked before aws_cdk is imported (a bad config
+fails in a second), and the Guard sidecar starts before it, so that its validation engine builds
+while this process builds the app (docs/synth-speed.md).
 """
 
 from __future__ import annotations
 
 import sys
 
+from compliance.guard_sidecar import GuardSidecar
 from platform_config import ConfigError, load_config
-from platform_constructs.compliance import attach_compliance_packs
-from stacks.platform_app import build_platform, new_platform_app
+from stacks.project_context import cli_context, project_context, run_by_cli
 
 DEFAULT_CONFIG = "config/sample.yaml"
 
 
-def main() -> int:
-    app = new_platform_app()
-    config_path = app.node.try_get_context("config") or DEFAULT_CONFIG
+def refuse(error: ConfigError, config_path: str) -> int:
+    print(error, file=sys.stderr)
+    print(f"{len(error.problems)} problem(s) in {config_path}; nothing was synthesized.", file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str]) -> int:
+    context = None if run_by_cli() else project_context({"config": argv[1]} if len(argv) > 1 else None)
+    config_path = str((cli_context() if context is None else context).get("config") or DEFAULT_CONFIG)
     try:
         config = load_config(config_path)
     except ConfigError as error:
-        print(error, file=sys.stderr)
-        print(f"{len(error.problems)} problem(s) in {config_path}; nothing was synthesized.", file=sys.stderr)
-        return 1
-    build_platform(app, config, config_path)
-    attach_compliance_packs(app)
-    app.synth()
-    return 0
+        return refuse(error, config_path)
+    sidecar = GuardSidecar.start()
+    try:
+        # These start the jsii kernel: only once the config is known to be good.
+        from compliance.gate import fail_on_findings
+        from stacks.platform_app import synthesize_platform
+
+        app, _ = synthesize_platform(config, config_path, context=context, sidecar=sidecar)
+    except ConfigError as error:  # a region without its committed lookups
+        return refuse(error, config_path)
+    finally:
+        if sidecar is not None:
+            sidecar.close()
+    return fail_on_findings(app.outdir, sys.stderr)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv))

@@ -7,10 +7,12 @@ pointed at a local moto server or wrapped in botocore's Stubber.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 
 USER_AGENT = "experiment-tools/0.1"
@@ -19,22 +21,85 @@ USER_AGENT = "experiment-tools/0.1"
 DEFAULT_MAX_ATTEMPTS = 8
 
 
+# Service models are the same for every session of a process; loading them again for each
+# session costs about half a second (tests and long-lived training code make many sessions).
+_LOADER = botocore.loaders.create_loader()
+
+
+def new_session(*, profile: str | None = None, region: str | None = None, **credentials: str) -> boto3.Session:
+    """A boto3 session that shares this process's loaded service models."""
+    core = botocore.session.Session(profile=profile)
+    core.register_component("data_loader", _LOADER)
+    session = boto3.Session(region_name=region, botocore_session=core, **credentials)
+    # Each boto3 session appends its data folder to the loader's search path: keep it once.
+    _LOADER.search_paths[:] = list(dict.fromkeys(_LOADER.search_paths))
+    return session
+
+
 def retry_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:
     # total_max_attempts counts the first call; botocore's max_attempts would count retries only.
     return Config(retries={"mode": "standard", "total_max_attempts": max_attempts}, user_agent_extra=USER_AGENT)
 
 
-@dataclass(frozen=True)
-class AwsClients:
-    """The clients for one account and region. Unused ones are never called."""
+# The attribute each client has on AwsClients, and its botocore service name.
+SERVICES = {
+    "sagemaker": "sagemaker",
+    "metrics": "sagemaker-metrics",
+    "s3": "s3",
+    "ecr": "ecr",
+    "cloudformation": "cloudformation",
+    "ec2": "ec2",
+}
 
-    sagemaker: Any
-    metrics: Any
-    s3: Any
-    ecr: Any
-    cloudformation: Any
-    ec2: Any
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+
+def _given_only(service: str) -> Any:
+    raise LookupError(f"no client for {service} was given")  # unreachable: the constructor checks
+
+
+class AwsClients:
+    """The clients for one account and region, each built on first use: building one costs tens
+    of milliseconds, and most commands need two of the six."""
+
+    def __init__(
+        self, build: Callable[[str], Any] | None = None, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS, **ready: Any
+    ) -> None:
+        unknown = sorted(set(ready) - set(SERVICES))
+        if unknown:
+            raise TypeError(f"AwsClients: no client named {', '.join(unknown)}")
+        if build is None and set(ready) != set(SERVICES):
+            raise TypeError("AwsClients: without build, every client must be given")
+        self._build = build or _given_only
+        self._clients: dict[str, Any] = dict(ready)
+        self.max_attempts = max_attempts
+
+    def _client(self, name: str) -> Any:
+        if name not in self._clients:
+            self._clients[name] = self._build(SERVICES[name])
+        return self._clients[name]
+
+    @property
+    def sagemaker(self) -> Any:
+        return self._client("sagemaker")
+
+    @property
+    def metrics(self) -> Any:
+        return self._client("metrics")
+
+    @property
+    def s3(self) -> Any:
+        return self._client("s3")
+
+    @property
+    def ecr(self) -> Any:
+        return self._client("ecr")
+
+    @property
+    def cloudformation(self) -> Any:
+        return self._client("cloudformation")
+
+    @property
+    def ec2(self) -> Any:
+        return self._client("ec2")
 
     @property
     def region(self) -> str:
@@ -51,7 +116,7 @@ class AwsClients:
         session: boto3.Session | None = None,
     ) -> AwsClients:
         """Clients from a profile or the default credential chain; endpoint_url for VPC endpoints or tests."""
-        session = session or boto3.Session(profile_name=profile, region_name=region)
+        session = session or new_session(profile=profile, region=region)
         # botocore reads AWS_DEFAULT_REGION; Studio and CodeBuild also set AWS_REGION.
         region = region or session.region_name or os.environ.get("AWS_REGION")
         config = retry_config(max_attempts)
@@ -60,12 +125,4 @@ class AwsClients:
         def build(service: str) -> Any:
             return make(service, region_name=region, endpoint_url=endpoint_url, config=config)
 
-        return cls(
-            sagemaker=build("sagemaker"),
-            metrics=build("sagemaker-metrics"),
-            s3=build("s3"),
-            ecr=build("ecr"),
-            cloudformation=build("cloudformation"),
-            ec2=build("ec2"),
-            max_attempts=max_attempts,
-        )
+        return cls(build, max_attempts=max_attempts)

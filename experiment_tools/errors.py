@@ -71,22 +71,32 @@ def is_not_found(error: ClientError) -> bool:
 def explain(error: Exception, attempts: int) -> AwsError:
     """Turn a botocore exception into the one line a person needs."""
     if isinstance(error, ClientError):
-        code = error_code(error)
-        operation = error.operation_name
-        message = one_line(error.response.get("Error", {}).get("Message", "")) or code
-        if message.lstrip().startswith("<"):  # an HTML error page, not an AWS error document
-            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", code)
-            message = f"the service answered HTTP {status} with an error page"
-        if code in THROTTLING_CODES:
-            return AwsError(
-                f"throttled: {operation} was still throttled after {attempts} attempts with backoff ({code}); "
-                "wait and run again, or raise --max-attempts"
-            )
-        if code in ACCESS_DENIED_CODES:
-            return AwsError(f"access denied: {operation}: {message}")
-        if is_not_found(error):
-            return AwsError(f"not found: {operation}: {message}")
-        return AwsError(f"{operation} failed ({code}): {message}")
+        return _explain_answer(error, attempts)
+    return _explain_no_answer(error)
+
+
+def _explain_answer(error: ClientError, attempts: int) -> AwsError:
+    """The service answered with an error."""
+    code = error_code(error)
+    operation = error.operation_name
+    message = one_line(error.response.get("Error", {}).get("Message", "")) or code
+    if message.lstrip().startswith("<"):  # an HTML error page, not an AWS error document
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", code)
+        message = f"the service answered HTTP {status} with an error page"
+    if code in THROTTLING_CODES:
+        return AwsError(
+            f"throttled: {operation} was still throttled after {attempts} attempts with backoff ({code}); "
+            "wait and run again, or raise --max-attempts"
+        )
+    if code in ACCESS_DENIED_CODES:
+        return AwsError(f"access denied: {operation}: {message}")
+    if is_not_found(error):
+        return AwsError(f"not found: {operation}: {message}")
+    return AwsError(f"{operation} failed ({code}): {message}")
+
+
+def _explain_no_answer(error: Exception) -> AwsError:
+    """The call failed on this side: configuration, network or request validation."""
     if isinstance(error, NoCredentialsError):
         return AwsError("no AWS credentials found: set a profile (--profile) or credentials in the environment")
     if isinstance(error, NoRegionError):

@@ -1,8 +1,9 @@
 """A leaderboard of an experiment's runs: parameters and metric summaries, filtered and sorted.
 
-What SageMaker's ExperimentAnalytics gives as a dataframe, as rows a terminal, a spreadsheet or
-jq can take. Components shared by several runs (a dataset, a preprocessing step) contribute their
-parameters and metrics to every run they belong to.
+What SageMaker's ExperimentAnalytics gives as a dataframe, one row per run as the SDK counts runs
+(`runs.py`), as rows a terminal, a spreadsheet or jq can take. A run that used another run
+(`track --share`) or a trial's shared components (a pipeline's preprocessing) has their
+parameters and metrics too, its own values first.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from experiment_tools import names
+from experiment_tools import runs
 from experiment_tools.clients import AwsClients
 from experiment_tools.errors import UsageError
 from experiment_tools.tracking import LINEAGE, plain_parameter
@@ -33,10 +34,13 @@ CONDITION = re.compile(r"^\s*(?P<name>[^=!<>]+?)\s*(?P<op>==|!=|<=|>=|=|<|>)\s*(
 class RunRow:
     run: str
     created: Any = None
+    kind: str = "run"
+    trial: str = ""
     status: str = ""
     components: list[str] = field(default_factory=list)
     parameters: dict[str, str | float] = field(default_factory=dict)
     metrics: dict[str, dict[Stat, float]] = field(default_factory=dict)
+    metric_sources: dict[str, str] = field(default_factory=dict)  # metric -> ARN of the component holding it
 
     def value(self, name: str, stat: Stat) -> str | float | None:
         if name in self.metrics:
@@ -74,30 +78,21 @@ class Condition:
 
 
 def collect_runs(clients: AwsClients, experiment: str) -> list[RunRow]:
-    names.entity_name("experiment", experiment)
-    sagemaker = clients.sagemaker
-    sagemaker.describe_experiment(ExperimentName=experiment)  # a missing experiment is an error, not 0 runs
-    described: dict[str, dict[str, Any]] = {}
+    """One row per run (see `runs.py`): its own component's values, then those of shared ones."""
+    experiment = runs.experiment_name(clients, experiment)
+    cache = runs.ComponentCache(clients)
     rows = []
-    for page in sagemaker.get_paginator("list_trials").paginate(ExperimentName=experiment):
-        for trial in page.get("TrialSummaries", []):
-            row = RunRow(run=trial["TrialName"], created=trial.get("CreationTime"))
-            components = sagemaker.get_paginator("list_trial_components").paginate(TrialName=row.run)
-            listed = [
-                summary["TrialComponentName"]
-                for page in components
-                for summary in page.get("TrialComponentSummaries", [])
-            ]
-            # The run's own component first: its values win over those of shared components.
-            for name in sorted(listed, key=lambda name: name != row.run):
-                if name not in described:
-                    described[name] = sagemaker.describe_trial_component(TrialComponentName=name)
-                _merge(row, described[name])
-            rows.append(row)
+    for run in runs.discover(clients, experiment, cache):
+        row = RunRow(run=run.name, created=run.created, kind=run.kind, trial=run.trial)
+        for name in run.components:
+            described = cache.find(name)
+            if described is not None:  # a shared run deleted since: its values are gone
+                _merge(row, described, own=name == run.components[0])
+        rows.append(row)
     return rows
 
 
-def _merge(row: RunRow, component: dict[str, Any]) -> None:
+def _merge(row: RunRow, component: dict[str, Any], *, own: bool) -> None:
     row.components.append(component["TrialComponentName"])
     for name, value in component.get("Parameters", {}).items():
         row.parameters.setdefault(name, plain_parameter(value))
@@ -106,7 +101,8 @@ def _merge(row: RunRow, component: dict[str, Any]) -> None:
             stat: float(metric[stat]) for stat in STATS.values() if metric.get(stat) is not None
         }
         row.metrics.setdefault(metric["MetricName"], summary)
-    if component["TrialComponentName"] == row.run or not row.status:
+        row.metric_sources.setdefault(metric["MetricName"], str(component.get("TrialComponentArn", "")))
+    if own or not row.status:
         row.status = str(component.get("Status", {}).get("PrimaryStatus", ""))
 
 
@@ -120,10 +116,8 @@ def leaderboard(
     limit: int | None = None,
 ) -> list[RunRow]:
     conditions = list(where)
-    known = {name for row in rows for name in (*row.parameters, *row.metrics)}
     for name in [condition.name for condition in conditions] + ([sort_by] if sort_by else []):
-        if rows and name not in known:
-            raise UsageError(f"no run has a parameter or metric named {name!r} (known: {', '.join(sorted(known))})")
+        check_known(rows, name)
     kept = [row for row in rows if all(condition.holds(row.value(condition.name, stat)) for condition in conditions)]
     kept.sort(key=lambda row: row.run)
     if sort_by:
@@ -132,6 +126,13 @@ def leaderboard(
         present.sort(key=lambda row: _sort_key(row.value(sort_by, stat)), reverse=not ascending)
         kept = present + missing  # runs without the value go last either way
     return kept[:limit] if limit else kept
+
+
+def check_known(rows: Sequence[RunRow], name: str) -> None:
+    """A name no run has is a typo, not an empty result."""
+    known = {known for row in rows for known in (*row.parameters, *row.metrics)}
+    if rows and name not in known:
+        raise UsageError(f"no run has a parameter or metric named {name!r} (known: {', '.join(sorted(known))})")
 
 
 def _sort_key(value: str | float | None) -> tuple[int, float, str]:
@@ -168,6 +169,8 @@ def document(rows: Sequence[RunRow], experiment: str, stat: Stat) -> dict[str, A
             {
                 "rank": rank,
                 "run": row.run,
+                "kind": row.kind,
+                "trial": row.trial,
                 "status": row.status,
                 "created": row.created,
                 "components": row.components,

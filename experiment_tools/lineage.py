@@ -1,8 +1,9 @@
 """Trace a run or a registered model version to the code, data, parameters and environment behind it.
 
-The answer is a `Lineage`: four sections a person can check one by one, plus the `gaps` that would
-stop someone reproducing the result (a dirty work tree, data with no version, an image without
-a digest). Nothing is inferred that AWS did not record.
+The answer is a `Lineage`: sections a person checks one by one (the code and its configuration
+files, the data, the parameters and metrics, the environment it ran in, what it wrote), plus the
+`gaps` that would stop someone reproducing the result (a dirty work tree, data with no version,
+an image without a digest). Nothing is inferred that AWS did not record.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from experiment_tools import names
+from experiment_tools import runs
 from experiment_tools.clients import AwsClients
 from experiment_tools.errors import UsageError, is_not_found
 from experiment_tools.tracking import LINEAGE, plain_parameter
@@ -21,7 +22,8 @@ from experiment_tools.tracking import LINEAGE, plain_parameter
 MODEL_PACKAGE_ARN = re.compile(r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/[^/]+/\d+")
 GROUP_VERSION = re.compile(r"(?P<group>[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})/(?P<version>\d+)")
 PIPELINE_EXECUTION_ARN = re.compile(r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline/[^/]+/execution/[^/]+")
-REFERENCE_PIPELINE_SUFFIX = "-reference"  # platform_config.naming.Naming.reference_pipeline_name
+REFERENCE_PIPELINE_SUFFIX = "--reference"  # platform_config.naming.Naming.reference_pipeline_name
+STATS = ("Last", "Min", "Max", "Avg", "StdDev", "Count")
 JOB_SOURCE = re.compile(
     r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:(?P<kind>training-job|processing-job)/(?P<name>.+)"
 )
@@ -31,8 +33,10 @@ JOB_SOURCE = re.compile(
 class Lineage:
     subject: dict[str, Any]
     code: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
     environment: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     components: list[str] = field(default_factory=list)
@@ -42,8 +46,10 @@ class Lineage:
         return {
             "subject": self.subject,
             "code": self.code,
+            "config": self.config,
             "data": self.data,
             "parameters": self.parameters,
+            "metrics": self.metrics,
             "environment": self.environment,
             "outputs": self.outputs,
             "components": self.components,
@@ -54,9 +60,15 @@ class Lineage:
         """section, key, value: one line per fact, for a table or CSV."""
         lines = [{"section": "subject", "key": key, "value": value} for key, value in self.subject.items()]
         lines += [{"section": "code", "key": key, "value": value} for key, value in self.code.items()]
+        lines += [{"section": "config", "key": key, "value": value} for key, value in self.config.items()]
         for name, facts in self.data.items():
             lines += [{"section": "data", "key": f"{name}.{key}", "value": value} for key, value in facts.items()]
         lines += [{"section": "parameters", "key": key, "value": value} for key, value in self.parameters.items()]
+        lines += [
+            {"section": "metrics", "key": f"{name}.{stat.lower()}", "value": value}
+            for name, summary in self.metrics.items()
+            for stat, value in summary.items()
+        ]
         lines += [{"section": "environment", "key": key, "value": value} for key, value in self.environment.items()]
         lines += [{"section": "outputs", "key": key, "value": value} for key, value in self.outputs.items()]
         lines += [
@@ -68,7 +80,7 @@ class Lineage:
     def check_gaps(self) -> None:
         if not self.code.get("git_commit"):
             self.gaps.append("code: no git commit recorded")
-        elif self.code.get("git_dirty") in (True, "true"):
+        elif self.code.get("git_dirty") is True:
             self.gaps.append("code: the work tree had uncommitted changes when the run was tracked")
         if not self.data:
             self.gaps.append("data: no input data recorded")
@@ -79,12 +91,27 @@ class Lineage:
             self.gaps.append("environment: no container image digest recorded")
 
 
-def run_lineage(clients: AwsClients, run: str) -> Lineage:
-    names.entity_name("run", run)
-    sagemaker = clients.sagemaker
-    trial = sagemaker.describe_trial(TrialName=run)
-    lineage = Lineage(subject={"kind": "run", "run": run, "experiment": trial.get("ExperimentName")})
-    _add_trial(clients, lineage, run)
+def run_lineage(clients: AwsClients, run: str, experiment: str | None = None) -> Lineage:
+    """One run as `compare` counts it: its own component's values first, then those it shares."""
+    cache = runs.ComponentCache(clients)
+    found = runs.find_run(clients, run, experiment, cache)
+    lineage = Lineage(
+        subject={
+            "kind": "run",
+            "run": found.name,
+            "experiment": found.experiment,
+            "trial": found.trial,
+            "made_by": {"run": "SageMaker SDK run (or experiment-tools track)", "job": "training job"}.get(
+                found.kind, "trial (pipeline execution or earlier track)"
+            ),
+        }
+    )
+    for name in found.components:
+        component = cache.find(name)
+        if component is None:
+            lineage.gaps.append(f"run: shared component {name!r} no longer exists")
+            continue
+        _add_component(clients, lineage, component)
     lineage.check_gaps()
     return lineage
 
@@ -97,32 +124,60 @@ def _add_trial(clients: AwsClients, lineage: Lineage, trial: str) -> None:
             _add_component(clients, lineage, component)
 
 
+def _flag(value: Any) -> bool | Any:
+    """git_dirty as a boolean: recorded as 1/0 (the SDK's booleans) or, by earlier versions, as text."""
+    if isinstance(value, float) and value in (0.0, 1.0):
+        return value == 1.0
+    if value in ("true", "false"):
+        return value == "true"
+    return value
+
+
 def _add_component(clients: AwsClients, lineage: Lineage, component: dict[str, Any]) -> None:
     lineage.components.append(component["TrialComponentName"])
-    parameters = {name: plain_parameter(value) for name, value in component.get("Parameters", {}).items()}
-    for name, value in sorted(parameters.items()):
-        if not name.startswith(f"{LINEAGE}."):
-            lineage.parameters.setdefault(name, value)
-            continue
-        key = name.removeprefix(f"{LINEAGE}.")
-        if key.startswith("dataset."):
-            dataset, _, fact = key.removeprefix("dataset.").rpartition(".")
-            lineage.data.setdefault(dataset, {})[fact] = value
-        elif key.startswith("git_"):
-            lineage.code.setdefault(key, value)
-        else:
-            lineage.environment.setdefault(key, value)
-    for name, artifact in component.get("InputArtifacts", {}).items():
-        if name == "image":
-            lineage.environment.setdefault("image", artifact["Value"])
-        else:
-            lineage.data.setdefault(name, {})["uri"] = artifact["Value"]
-    for name, artifact in component.get("OutputArtifacts", {}).items():
-        lineage.outputs.setdefault(name, artifact["Value"])
+    _add_parameters(lineage, component)
+    for metric in component.get("Metrics", []):
+        summary = {stat: float(metric[stat]) for stat in STATS if metric.get(stat) is not None}
+        lineage.metrics.setdefault(metric["MetricName"], summary)
+    _add_artifacts(lineage, component)
     source = component.get("Source", {}).get("SourceArn", "")
     job = JOB_SOURCE.fullmatch(source)
     if job:
         _add_job(clients, lineage, job["kind"], job["name"])
+
+
+def _add_parameters(lineage: Lineage, component: dict[str, Any]) -> None:
+    parameters = {name: plain_parameter(value) for name, value in component.get("Parameters", {}).items()}
+    for name, value in sorted(parameters.items()):
+        if name.startswith(f"{LINEAGE}."):
+            _add_recorded(lineage, name.removeprefix(f"{LINEAGE}."), value)
+        else:
+            lineage.parameters.setdefault(name, value)
+
+
+def _add_recorded(lineage: Lineage, key: str, value: str | float) -> None:
+    """A parameter `track` wrote under the lineage prefix: its key says which section it belongs to."""
+    if key.startswith("dataset."):
+        dataset, _, fact = key.removeprefix("dataset.").rpartition(".")
+        lineage.data.setdefault(dataset, {}).setdefault(fact, value)
+    elif key.startswith("config."):
+        lineage.config.setdefault(key.removeprefix("config."), value)
+    elif key.startswith("git_"):
+        lineage.code.setdefault(key, _flag(value) if key == "git_dirty" else value)
+    else:
+        lineage.environment.setdefault(key, value)
+
+
+def _add_artifacts(lineage: Lineage, component: dict[str, Any]) -> None:
+    for name, artifact in component.get("InputArtifacts", {}).items():
+        if runs.COMPONENT_ARN.fullmatch(str(artifact.get("Value", ""))):
+            continue  # a run this one used: listed under components with its own values
+        if name == "image":
+            lineage.environment.setdefault("image", artifact["Value"])
+        else:
+            lineage.data.setdefault(name, {}).setdefault("uri", artifact["Value"])
+    for name, artifact in component.get("OutputArtifacts", {}).items():
+        lineage.outputs.setdefault(name, artifact["Value"])
 
 
 def _add_job(clients: AwsClients, lineage: Lineage, kind: str, name: str) -> None:

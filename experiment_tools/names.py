@@ -8,8 +8,9 @@ from experiment_tools.errors import UsageError
 
 # Experiments, trials and trial components share this rule; names are unique per account and region.
 ENTITY_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}")
-ARTIFACT_NAME_MAX = 64
-PARAMETER_NAME_MAX = 256
+# Keys of a trial component's artifacts and parameters (the API's TrialComponentKey128 and Key320).
+ARTIFACT_NAME_MAX = 128
+PARAMETER_NAME_MAX = 320
 METRIC_NAME = re.compile(r".{1,255}")
 
 

@@ -1,20 +1,22 @@
-"""Record a run: experiment, run (trial) and trial component, with parameters, metrics and lineage.
+"""Record a run the way the SageMaker Python SDK does, so `load_run`, `list_runs` and
+`ExperimentAnalytics` see it and an SDK run can be continued here (see `runs.py`).
 
 Used from the command line (`track`) and from training code:
 
-    with track_run(experiment="churn", run="churn-lr-0-1", region="eu-west-1") as run:
+    with track_run(experiment="churn", run="lr-0-1", region="eu-west-1") as run:
         run.log_dataset("train", "s3://datasets/churn/train.csv")
         run.log_code(".")
         run.log_parameters({"learning_rate": 0.1})
         for epoch, loss in enumerate(training()):
             run.log_metric("train:loss", loss, step=epoch)
 
-A failure inside the block marks the component Failed with the error and re-raises it.
+A failure inside the block marks the run Failed with the error and re-raises it.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,11 +26,12 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from experiment_tools import names, provenance
+from experiment_tools import names, provenance, runs
 from experiment_tools.clients import AwsClients
-from experiment_tools.errors import AwsError, UsageError, is_not_found
+from experiment_tools.errors import AwsError, UsageError, error_code, is_not_found
 
 LINEAGE = "lineage"
+TEAM_VARIABLE = "PLATFORM_TEAM"  # the Studio lifecycle configuration exports the user's team
 METRICS_PER_CALL = 10  # the BatchPutMetrics limit
 STATUS_MESSAGE_MAX = 1024
 Status = Literal["InProgress", "Completed", "Failed", "Stopped"]
@@ -36,10 +39,12 @@ STATUSES: tuple[Status, ...] = ("InProgress", "Completed", "Failed", "Stopped")
 ParameterValue = str | int | float | bool
 
 
+def default_team() -> str | None:
+    return os.environ.get(TEAM_VARIABLE) or None
+
+
 def parameter_value(value: ParameterValue) -> dict[str, Any]:
-    """SageMaker keeps numbers and strings apart; booleans are recorded as the strings true/false."""
-    if isinstance(value, bool):
-        return {"StringValue": "true" if value else "false"}
+    """As the SDK records them: numbers (booleans too, as 1 and 0) are numbers, the rest strings."""
     if isinstance(value, int | float):
         if not math.isfinite(value):
             raise UsageError(f"parameter value {value!r} is not a finite number")
@@ -53,6 +58,25 @@ def plain_parameter(value: Mapping[str, Any]) -> str | float:
     return str(value.get("StringValue", ""))
 
 
+def check_parameter(name: str, value: ParameterValue) -> None:
+    names.parameter_name("param", name)
+    if isinstance(value, int | float) and not math.isfinite(value):
+        raise UsageError(f"param {name}: value {value!r} is not a finite number")  # the SDK drops such values
+
+
+def check_metric(name: str, value: float, step: int | None) -> None:
+    names.metric_name("metric", name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise UsageError(f"metric {name}: value {value!r} is not a finite number")
+    if step is not None and step < 0:
+        raise UsageError(f"metric {name}: step {step} is negative")
+
+
+def _already_exists(error: ClientError) -> bool:
+    message = str(error.response.get("Error", {}).get("Message", ""))
+    return error_code(error) == "ValidationException" and "already exists" in message
+
+
 @dataclass
 class _Metric:
     name: str
@@ -62,10 +86,11 @@ class _Metric:
 
 
 class RunTracker:
-    """One run of an experiment and the trial component it writes to.
+    """One run of an experiment: the SDK's trial component `<experiment>-<run>` in the run group.
 
-    Names are unique per account and region for experiments, trials and trial components alike;
-    an existing run or component is reused, never recreated, so logging twice is safe.
+    Creating what exists is answered "already exists" and the existing run is loaded, as the SDK
+    does: logging to the same run twice adds to it. With a team, everything created is tagged
+    `Team=<team>` (team roles may create experiment entities only with that tag).
     """
 
     def __init__(
@@ -74,14 +99,18 @@ class RunTracker:
         *,
         experiment: str,
         run: str,
-        component: str | None = None,
         description: str = "",
+        team: str | None = None,
     ) -> None:
         self.clients = clients
-        self.experiment = names.entity_name("experiment", experiment)
-        self.run = names.entity_name("run", run)
-        self.component = names.entity_name("component", component or run)
+        self.names = runs.sdk_names(experiment, run)
+        self.experiment = self.names.experiment
+        self.run = self.names.run
+        self.component = self.names.component
+        self.trial = self.names.trial
         self.description = description
+        self.team = team
+        self.tags = runs.team_tags(team)
         self.component_arn = ""
         self.shared: list[str] = []
         self._parameters: dict[str, dict[str, Any]] = {}
@@ -94,61 +123,86 @@ class RunTracker:
     # -- set-up ---------------------------------------------------------------------------------
 
     def start(self) -> RunTracker:
+        """Create or load the experiment, its run group and the run's component, then associate."""
         sagemaker = self.clients.sagemaker
-        if not self._describe(sagemaker.describe_experiment, ExperimentName=self.experiment):
-            sagemaker.create_experiment(ExperimentName=self.experiment, Description=self.description)
-        trial = self._describe(sagemaker.describe_trial, TrialName=self.run)
-        if trial is None:
-            sagemaker.create_trial(TrialName=self.run, ExperimentName=self.experiment)
-        elif trial.get("ExperimentName") != self.experiment:
-            raise UsageError(
-                f"run: {self.run!r} already belongs to experiment {trial.get('ExperimentName')!r}, "
-                f"not {self.experiment!r} (run names are unique per account and region)"
-            )
-        existing = self._describe(sagemaker.describe_trial_component, TrialComponentName=self.component)
-        if existing is None:
-            created = sagemaker.create_trial_component(
-                TrialComponentName=self.component,
-                Status={"PrimaryStatus": "InProgress"},
-                StartTime=datetime.now(UTC),
-            )
+        # Create first and load on "already exists", as the SDK does: a role whose Describe is
+        # scoped to its team's tags may not describe what does not exist yet.
+        description: dict[str, Any] = {"Description": self.description} if self.description else {}
+        self._create(sagemaker.create_experiment, ExperimentName=self.experiment, **description)
+        if not self._create(sagemaker.create_trial, TrialName=self.trial, ExperimentName=self.experiment):
+            owner = sagemaker.describe_trial(TrialName=self.trial).get("ExperimentName")
+            if owner != self.experiment:
+                raise UsageError(f"run: trial {self.trial!r} belongs to experiment {owner!r}, not {self.experiment!r}")
+        created = self._create(
+            sagemaker.create_trial_component,
+            TrialComponentName=self.component,
+            Status={"PrimaryStatus": "InProgress"},
+            StartTime=datetime.now(UTC),
+            tags=[runs.RUN_TAG],
+        )
+        if created:
             self.component_arn = created["TrialComponentArn"]
         else:
+            existing = sagemaker.describe_trial_component(TrialComponentName=self.component)
             self.component_arn = existing["TrialComponentArn"]
             self._parameters = dict(existing.get("Parameters", {}))
             self._inputs = dict(existing.get("InputArtifacts", {}))
             self._outputs = dict(existing.get("OutputArtifacts", {}))
-        self._associate(self.component)
+        trials = self._trials_of(self.component)
+        elsewhere = [trial for trial in trials if runs.is_run_group(trial) and trial != self.trial]
+        if elsewhere:
+            raise UsageError(
+                f"run: component {self.component!r} already holds a run of another experiment "
+                f"(in {elsewhere[0]!r}): choose another run name"
+            )
+        if self.trial not in trials:
+            sagemaker.associate_trial_component(TrialComponentName=self.component, TrialName=self.trial)
         return self
 
-    def _describe(self, call: Any, **kwargs: str) -> dict[str, Any] | None:
+    def _create(self, call: Any, tags: list[dict[str, str]] | None = None, **kwargs: Any) -> dict[str, Any] | None:
+        """The answer of a create call, or None when the entity already exists."""
+        every_tag = [*(tags or []), *self.tags]
         try:
-            answer: dict[str, Any] = call(**kwargs)
+            answer: dict[str, Any] = call(**kwargs, **({"Tags": every_tag} if every_tag else {}))
             return answer
         except ClientError as error:
-            if is_not_found(error):
+            if _already_exists(error):
                 return None
             raise
 
-    def _associate(self, component: str) -> None:
-        """A component may belong to many runs; associate only where it is not already."""
-        runs = self.clients.sagemaker.get_paginator("list_trials").paginate(TrialComponentName=component)
-        if any(summary["TrialName"] == self.run for page in runs for summary in page.get("TrialSummaries", [])):
-            return
-        self.clients.sagemaker.associate_trial_component(TrialComponentName=component, TrialName=self.run)
+    def _trials_of(self, component: str) -> list[str]:
+        pages = self.clients.sagemaker.get_paginator("list_trials").paginate(TrialComponentName=component)
+        return [summary["TrialName"] for page in pages for summary in page.get("TrialSummaries", [])]
 
-    def share(self, component: str) -> None:
-        """Add an existing component (a dataset or preprocessing step) to this run, unchanged."""
-        names.entity_name("share", component)
-        if self._describe(self.clients.sagemaker.describe_trial_component, TrialComponentName=component) is None:
-            raise UsageError(f"share: trial component {component!r} does not exist; track it first")
-        self._associate(component)
-        self.shared.append(component)
+    def share(self, name: str) -> None:
+        """Record that this run used another run of the experiment (a dataset or preprocessing step).
+
+        The other run is named among this run's inputs by its component ARN and left unchanged;
+        `compare` and `lineage` count its values for this run (this run's own values win).
+        """
+        names.entity_name("share", name)
+        for candidate in dict.fromkeys((f"{self.experiment}-{name.lower()}", name)):
+            try:
+                shared = self.clients.sagemaker.describe_trial_component(TrialComponentName=candidate)
+            except ClientError as error:
+                if is_not_found(error):
+                    continue
+                raise
+            if candidate == self.component:
+                raise UsageError(f"share: {name!r} is this run itself")
+            if self.trial not in self._trials_of(candidate):
+                continue
+            self._inputs[names.artifact_name("share", name)] = {"Value": shared["TrialComponentArn"]}
+            self._dirty = True
+            self.shared.append(candidate)
+            return
+        raise UsageError(f"share: experiment {self.experiment!r} has no run {name!r}; track it first")
 
     # -- what a run records ---------------------------------------------------------------------
 
     def log_parameter(self, name: str, value: ParameterValue) -> None:
-        self._parameters[names.parameter_name("param", name)] = parameter_value(value)
+        check_parameter(name, value)
+        self._parameters[name] = parameter_value(value)
         self._dirty = True
 
     def log_parameters(self, values: Mapping[str, ParameterValue]) -> None:
@@ -156,11 +210,7 @@ class RunTracker:
             self.log_parameter(name, value)
 
     def log_metric(self, name: str, value: float, step: int | None = None, timestamp: datetime | None = None) -> None:
-        names.metric_name("metric", name)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise UsageError(f"metric {name}: value {value!r} is not a finite number")
-        if step is not None and step < 0:
-            raise UsageError(f"metric {name}: step {step} is negative")
+        check_metric(name, value, step)
         self._metrics.append(_Metric(name, float(value), step, timestamp or datetime.now(UTC)))
         if len(self._metrics) >= METRICS_PER_CALL:
             self._put_metrics()
@@ -269,6 +319,8 @@ class RunTracker:
             "experiment": self.experiment,
             "run": self.run,
             "component": self.component,
+            "trial": self.trial,
+            "team": self.team,
             "component_arn": self.component_arn,
             "shared_components": list(self.shared),
             "parameters": {name: plain_parameter(value) for name, value in sorted(self._parameters.items())},
@@ -289,18 +341,21 @@ def track_run(
     *,
     experiment: str,
     run: str,
-    component: str | None = None,
     description: str = "",
+    team: str | None = None,
     clients: AwsClients | None = None,
     region: str | None = None,
 ) -> Iterator[RunTracker]:
-    """Track a run for the length of a with-block; Completed on success, Failed (and re-raised) on error."""
+    """Track a run for the length of a with-block; Completed on success, Failed (and re-raised) on error.
+
+    team: tag what is created `Team=<team>`; default the PLATFORM_TEAM environment variable.
+    """
     tracker = RunTracker(
         clients or AwsClients.create(region=region),
         experiment=experiment,
         run=run,
-        component=component,
         description=description,
+        team=team if team is not None else default_team(),
     ).start()
     try:
         yield tracker

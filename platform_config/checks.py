@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any
 
-from platform_config.naming import APP_TYPE_ABBREVIATIONS, DIGEST_LENGTH, NAME_RULES, Naming
+from platform_config.naming import APP_TYPE_ABBREVIATIONS, DIGEST_LENGTH, MLFLOW_GROUP_PREFIX, NAME_RULES, Naming
 from platform_config.placement import MAX_PROFILES_PER_STACK, RESOURCES_PER_PROFILE, place_users
 from platform_config.schema import PlatformConfig
 
 Problem = tuple[str, str, Any]
+# (field path, NAME_RULES key, derived name, the config value blamed for it)
+Derived = tuple[str, str, str, Any]
+
+# A team's Registry managed policy names two ARNs per model group (the group and its versions),
+# up to about 290 characters each with the longest names: sixteen stay well under IAM's 6,144
+# characters for a managed policy (measured by tests/constructs/test_team_execution_role.py).
+MAX_MODEL_GROUPS_PER_TEAM = 16
 
 
 def _duplicates(items: Iterable[tuple[str, str]], what: str) -> Iterator[Problem]:
@@ -38,6 +46,17 @@ def _overlapping_cidrs(config: PlatformConfig) -> Iterator[Problem]:
             seen.append((path, network))
 
 
+def _mlflow_group_names(config: PlatformConfig) -> Iterator[Problem]:
+    for g, group in enumerate(config.model_groups):
+        if group.name.startswith(MLFLOW_GROUP_PREFIX):
+            yield (
+                f"model_groups[{g}].name",
+                f"must not start with {MLFLOW_GROUP_PREFIX!r}: "
+                "those groups belong to the MLflow server's registrations",
+                group.name,
+            )
+
+
 def _unknown_teams(config: PlatformConfig) -> Iterator[Problem]:
     teams = {team.name for team in config.teams}
     for g, group in enumerate(config.model_groups):
@@ -45,39 +64,64 @@ def _unknown_teams(config: PlatformConfig) -> Iterator[Problem]:
             yield f"model_groups[{g}].team", f"is not a configured team ({', '.join(sorted(teams))})", group.team
 
 
+def _groups_per_team(config: PlatformConfig) -> Iterator[Problem]:
+    counts: dict[str, int] = {}
+    for g, group in enumerate(config.model_groups):
+        counts[group.team] = counts.get(group.team, 0) + 1
+        if counts[group.team] == MAX_MODEL_GROUPS_PER_TEAM + 1:
+            yield (
+                f"model_groups[{g}].team",
+                f"team has more than {MAX_MODEL_GROUPS_PER_TEAM} model groups: its registry policy would "
+                "exceed IAM's 6,144 characters for a managed policy",
+                group.team,
+            )
+
+
 def _derived_names(config: PlatformConfig) -> Iterator[Problem]:
     """Every derived name, blamed on the config value that made it too long or malformed."""
     for e, env in enumerate(config.environments):
         naming = Naming(config.project, env.name)
-        for rule_key, name in naming.environment_names():
+        derived = chain(
+            ((f"environments[{e}].name", rule_key, name, env.name) for rule_key, name in naming.environment_names()),
+            _profile_group_and_experiment_names(config, naming),
+            _lifecycle_config_names(config, naming),
+            _stack_and_boundary_names(config, e, naming),
+        )
+        for path, rule_key, name, value in derived:
             if message := NAME_RULES[rule_key].problem(name):
-                yield f"environments[{e}].name", message, env.name
-        for t, team in enumerate(config.teams):
-            for u, user in enumerate(team.users):
-                if message := NAME_RULES["user_profile"].problem(naming.user_profile_name(user)):
-                    yield f"teams[{t}].users[{u}]", message, user
-        for g, group in enumerate(config.model_groups):
-            if message := NAME_RULES["model_package_group"].problem(naming.model_package_group_name(group.name)):
-                yield f"model_groups[{g}].name", message, group.name
-        for t, team in enumerate(config.teams):
-            for x, experiment in enumerate(team.experiments):
-                if message := NAME_RULES["experiment"].problem(naming.experiment_name(team.name, experiment.name)):
-                    yield f"teams[{t}].experiments[{x}].name", message, experiment.name
-        digest = "0" * DIGEST_LENGTH  # names are checked for length and shape; the digest has a fixed length
-        for t, team in enumerate(config.teams):
-            for app_type in APP_TYPE_ABBREVIATIONS:
-                name = naming.team_defaults_config_name(team.name, app_type, digest)
-                if message := NAME_RULES["lifecycle_config"].problem(name):
-                    yield f"teams[{t}].name", message, team.name
-        for c, spec in enumerate(config.studio.lifecycle_configs):
-            if message := NAME_RULES["lifecycle_config"].problem(naming.lifecycle_config_name(spec.name, digest)):
-                yield f"studio.lifecycle_configs[{c}].name", message, spec.name
-        last_stack = naming.user_stack_name(config.studio.user_profile_stacks - 1)
-        for rule_key, name in [("stack", last_stack)] + [
-            ("managed_policy", naming.permissions_boundary_name(region.name)) for region in env.regions
-        ]:
-            if message := NAME_RULES[rule_key].problem(name):
-                yield f"environments[{e}].name", message, env.name
+                yield path, message, value
+
+
+def _profile_group_and_experiment_names(config: PlatformConfig, naming: Naming) -> Iterator[Derived]:
+    for t, team in enumerate(config.teams):
+        for u, user in enumerate(team.users):
+            yield f"teams[{t}].users[{u}]", "user_profile", naming.user_profile_name(user), user
+    for g, group in enumerate(config.model_groups):
+        yield f"model_groups[{g}].name", "model_package_group", naming.model_package_group_name(group.name), group.name
+    for t, team in enumerate(config.teams):
+        for x, experiment in enumerate(team.experiments):
+            name = naming.experiment_name(team.name, experiment.name)
+            yield f"teams[{t}].experiments[{x}].name", "experiment", name, experiment.name
+
+
+def _lifecycle_config_names(config: PlatformConfig, naming: Naming) -> Iterator[Derived]:
+    digest = "0" * DIGEST_LENGTH  # names are checked for length and shape; the digest has a fixed length
+    for t, team in enumerate(config.teams):
+        for app_type in APP_TYPE_ABBREVIATIONS:
+            name = naming.team_defaults_config_name(team.name, app_type, digest)
+            yield f"teams[{t}].name", "lifecycle_config", name, team.name
+    for c, spec in enumerate(config.studio.lifecycle_configs):
+        name = naming.lifecycle_config_name(spec.name, digest)
+        yield f"studio.lifecycle_configs[{c}].name", "lifecycle_config", name, spec.name
+
+
+def _stack_and_boundary_names(config: PlatformConfig, e: int, naming: Naming) -> Iterator[Derived]:
+    env = config.environments[e]
+    last_stack = naming.user_stack_name(config.studio.user_profile_stacks - 1)
+    for rule_key, name in [("stack", last_stack)] + [
+        ("managed_policy", naming.permissions_boundary_name(region.name)) for region in env.regions
+    ]:
+        yield f"environments[{e}].name", rule_key, name, env.name
 
 
 def _user_stack_capacity(config: PlatformConfig) -> Iterator[Problem]:
@@ -109,6 +153,8 @@ def cross_field_problems(config: PlatformConfig) -> list[Problem]:
     groups = ((f"model_groups[{g}].name", group.name) for g, group in enumerate(config.model_groups))
     problems += _duplicates(groups, "model group name")
     problems += _unknown_teams(config)
+    problems += _mlflow_group_names(config)
+    problems += _groups_per_team(config)
     lifecycle_names = (
         (f"studio.lifecycle_configs[{c}].name", spec.name) for c, spec in enumerate(config.studio.lifecycle_configs)
     )

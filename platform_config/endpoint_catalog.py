@@ -15,11 +15,23 @@ Profile = Literal["minimal", "standard", "full"]
 PROFILES: tuple[Profile, ...] = ("minimal", "standard", "full")
 
 
+# Which endpoint policy an endpoint carries (platform_constructs/service_endpoints.py):
+# "account": only principals of this account, acting on resources of this account where the
+#   request names one (aws:ResourceAccount);
+# "principals": only principals of this account, on any resource: ECR pulls reach the AWS
+#   accounts that publish SageMaker images;
+# None: no policy. The Studio UI, notebook and MLflow endpoints front browser and tracking-server
+#   sessions authorized by presigned URLs and the server's own IAM checks; the platform does not
+#   rely on an endpoint policy there, and SageMaker documents none for them.
+PolicyScope = Literal["account", "principals"] | None
+
+
 @dataclass(frozen=True)
 class EndpointSpec:
     cdk_service: str
     profile: Profile
     why: str
+    policy: PolicyScope = "account"
 
 
 ENDPOINT_CATALOG: dict[str, EndpointSpec] = {
@@ -28,14 +40,16 @@ ENDPOINT_CATALOG: dict[str, EndpointSpec] = {
     "sts": EndpointSpec("STS", "minimal", "role sessions for Studio apps and jobs"),
     "logs": EndpointSpec("CLOUDWATCH_LOGS", "minimal", "job and app logs"),
     "kms": EndpointSpec("KMS", "minimal", "the platform's customer-managed key"),
-    "sagemaker-studio": EndpointSpec("SAGEMAKER_STUDIO", "standard", "Studio UI over PrivateLink"),
-    "sagemaker-notebook": EndpointSpec("SAGEMAKER_NOTEBOOK", "standard", "presigned Studio URLs over PrivateLink"),
+    "sagemaker-studio": EndpointSpec("SAGEMAKER_STUDIO", "standard", "Studio UI over PrivateLink", None),
+    "sagemaker-notebook": EndpointSpec(
+        "SAGEMAKER_NOTEBOOK", "standard", "presigned Studio URLs over PrivateLink", None
+    ),
     "sagemaker-metrics": EndpointSpec("SAGEMAKER_METRICS", "standard", "Experiments metrics from training code"),
     "monitoring": EndpointSpec("CLOUDWATCH_MONITORING", "standard", "CloudWatch metrics"),
-    "ecr-api": EndpointSpec("ECR", "standard", "custom images for Studio and jobs"),
-    "ecr-dkr": EndpointSpec("ECR_DOCKER", "standard", "image layer pulls"),
+    "ecr-api": EndpointSpec("ECR", "standard", "custom images for Studio and jobs", "principals"),
+    "ecr-dkr": EndpointSpec("ECR_DOCKER", "standard", "image layer pulls", "principals"),
     "ssm": EndpointSpec("SSM", "standard", "parameters read by lifecycle configs"),
-    "sagemaker-experiments": EndpointSpec("SAGEMAKER_EXPERIMENTS", "full", "managed MLflow tracking servers"),
+    "sagemaker-experiments": EndpointSpec("SAGEMAKER_EXPERIMENTS", "full", "managed MLflow tracking servers", None),
     "featurestore-runtime": EndpointSpec("SAGEMAKER_FEATURESTORE_RUNTIME", "full", "Feature Store online reads"),
     "servicecatalog": EndpointSpec("SERVICE_CATALOG", "full", "SageMaker Projects templates"),
     "codeartifact-api": EndpointSpec("CODEARTIFACT_API", "full", "pip through CodeArtifact, no internet"),

@@ -17,6 +17,9 @@ from platform_config.checks import cross_field_problems
 from platform_config.schema import MAX_SCRIPT_BYTES, PlatformConfig
 
 _MAX_SHOWN = 60
+# A platform config holds hundreds of values; aliases that expand past this are an alias bomb
+# ("billion laughs"), refused before anything walks the expanded document.
+MAX_EXPANDED_VALUES = 100_000
 
 
 class ConfigError(Exception):
@@ -43,6 +46,48 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, 
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document holds once every alias is expanded, counted without
+    expanding (each node's size once), so an alias bomb is measured in linear time."""
+    sizes: dict[int, int] = {}
+    in_progress: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in in_progress:
+            raise yaml.YAMLError("a YAML alias refers to a node that contains it (a recursive document)")
+        in_progress.add(key)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        total = 1 + sum(size(child) for child in children)
+        in_progress.discard(key)
+        sizes[key] = min(total, MAX_EXPANDED_VALUES + 1)
+        return sizes[key]
+
+    return size(root)
+
+
+def _load_yaml(text: str) -> Any:
+    loader = _UniqueKeyLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_EXPANDED_VALUES:
+            raise yaml.YAMLError(
+                f"its aliases expand to more than {MAX_EXPANDED_VALUES} values (an alias bomb?); "
+                "a platform config needs far fewer"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def _shown(value: Any) -> str:
@@ -110,12 +155,14 @@ def parse_config(text: str, source: str = "<config>", base_dir: Path | None = No
     if not text.strip():
         raise ConfigError(source, ["the file is empty; see config/sample.yaml"])
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        data = _load_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         reason = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ConfigError(source, [f"not valid YAML: {reason}{where}"]) from None
+    except RecursionError:
+        raise ConfigError(source, ["not valid YAML: nested too deeply for a platform config"]) from None
     if data is None:  # only comments
         raise ConfigError(source, ["the file is empty; see config/sample.yaml"])
     if not isinstance(data, dict):

@@ -13,6 +13,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 SAGEMAKER_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+# Team and environment names: lower-case words joined by single hyphens. IAM scopes a team's
+# pipelines by the prefix `<project>-<env>-<team>--`; without a double hyphen in any name, no
+# team's prefix can be a prefix of another team's (or another environment's) names.
+TEAM_NAME_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+TEAM_SEPARATOR = "--"
+MLFLOW_GROUP_PREFIX = "mlflow-"
 
 
 class StackKind(StrEnum):
@@ -104,11 +110,24 @@ class Naming:
         return f"{self.project}-{self.environment}-{team}-{experiment}"
 
     def reference_pipeline_name(self, team: str) -> str:
-        return f"{self.project}-{self.environment}-{team}-reference"
+        return f"{self.team_pipeline_prefix(team)}reference"
 
     def team_pipeline_prefix(self, team: str) -> str:
-        """Every pipeline a team may create, update or start begins with this."""
-        return f"{self.project}-{self.environment}-{team}-"
+        """Every pipeline a team may create, update or start begins with this. The double hyphen
+        ends the team's name: team names never hold one (`TEAM_NAME_PATTERN`), so `vision--`
+        never matches a name of team `vision-x`, whose names begin `vision-x--`."""
+        return f"{self.project}-{self.environment}-{team}{TEAM_SEPARATOR}"
+
+    def package_domain_name(self) -> str:
+        """The CodeArtifact domain of the environment (per account and region)."""
+        return f"{self.project}-{self.environment}"
+
+    def mlflow_registry_prefix(self) -> str:
+        """Model package groups the MLflow server registers into (automatic registration names a
+        group after the MLflow model): never a configured group (`MLFLOW_GROUP_PREFIX` is
+        refused in model group names), so the server, which every team uses, cannot register
+        into a team's group."""
+        return self.model_package_group_name(MLFLOW_GROUP_PREFIX)
 
     def mlflow_server_name(self) -> str:
         return f"{self.project}-{self.environment}-mlflow"

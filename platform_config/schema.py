@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
 from platform_config.endpoint_catalog import ENDPOINT_CATALOG, Profile, endpoints_for
-from platform_config.naming import SAGEMAKER_NAME_PATTERN
-from platform_config.regions import SUPPORTED_REGIONS
+from platform_config.naming import SAGEMAKER_NAME_PATTERN, TEAM_NAME_PATTERN
+from platform_config.regions import region_problem
 
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (
@@ -60,9 +60,19 @@ def _sagemaker_name(value: str) -> str:
     return value
 
 
+def _scope_name(value: str) -> str:
+    if not re.fullmatch(TEAM_NAME_PATTERN, value):
+        raise ValueError(
+            f"must be lower-case letters and digits in words joined by single hyphens ({TEAM_NAME_PATTERN}): "
+            "IAM scopes by name prefix and a '--' or an upper-case letter could make one name a prefix of another"
+        )
+    return value
+
+
 def _region(value: str) -> str:
-    if value not in SUPPORTED_REGIONS:
-        raise ValueError("is not a supported AWS region (see platform_config/regions.py)")
+    problem = region_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -92,6 +102,7 @@ def _endpoint_name(value: str) -> str:
 
 Str = Annotated[str, BeforeValidator(_require_str)]
 SageMakerName = Annotated[Str, AfterValidator(_sagemaker_name)]
+ScopeName = Annotated[Str, AfterValidator(_scope_name)]
 EndpointName = Annotated[Str, AfterValidator(_endpoint_name)]
 
 
@@ -115,7 +126,7 @@ class RegionConfig(Frozen):
 
 
 class EnvironmentConfig(Frozen):
-    name: Annotated[SageMakerName, Field(max_length=16)]
+    name: Annotated[ScopeName, Field(max_length=16)]
     account: Annotated[Str, AfterValidator(_account)]
     retain_stateful: bool = Field(default=True, strict=True)
     endpoints: EndpointSettings = EndpointSettings()
@@ -146,7 +157,7 @@ class CodeConnectionSource(Frozen):
 
 
 class TeamConfig(Frozen):
-    name: Annotated[SageMakerName, Field(max_length=32)]
+    name: Annotated[ScopeName, Field(max_length=32)]
     users: tuple[SageMakerName, ...] = ()
     experiments: tuple[ExperimentConfig, ...] = ()
     model_build_source: CodeConnectionSource | None = Field(

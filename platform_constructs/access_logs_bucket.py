@@ -6,15 +6,15 @@ from aws_cdk import Duration
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from platform_constructs.compliance import PACKS, acknowledge
-from platform_constructs.secure_bucket import NO_REPLICATION
+from platform_constructs.acknowledge import acknowledge_in_packs
+from platform_constructs.bucket_baseline import ABORT_INCOMPLETE_UPLOADS, acknowledge_baseline, baseline_props
 from platform_constructs.stateful import Retention
 
 NONCURRENT_LOG_VERSIONS = Duration.days(30)
 
 
 class AccessLogsBucket(Construct):
-    """Versioned, private, TLS-only, with expiring logs.
+    """The platform bucket baseline, with expiring logs.
 
     Encrypted with SSE-S3, not the platform key: S3 server access log delivery does not support
     SSE-KMS default encryption on the target bucket (S3 user guide, "Enabling Amazon S3 server
@@ -28,26 +28,19 @@ class AccessLogsBucket(Construct):
             self,
             "Resource",
             encryption=s3.BucketEncryption.S3_MANAGED,
-            versioned=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="ExpireLogs",
                     expiration=expiration,
                     noncurrent_version_expiration=NONCURRENT_LOG_VERSIONS,
-                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                    abort_incomplete_multipart_upload_after=ABORT_INCOMPLETE_UPLOADS,
                 )
             ],
-            removal_policy=retention.removal_policy,
-            auto_delete_objects=retention.auto_delete_objects,
+            **baseline_props(retention),
         )
-        for pack in PACKS:
-            acknowledge(self.bucket, f"{pack}-S3BucketReplicationEnabled", NO_REPLICATION)
-            acknowledge(
-                self.bucket,
-                f"{pack}-S3DefaultEncryptionKMS",
-                "S3 server access log delivery does not support SSE-KMS on the target bucket: SSE-S3",
-            )
+        acknowledge_baseline(self.bucket)
+        acknowledge_in_packs(
+            self.bucket,
+            "S3DefaultEncryptionKMS",
+            "S3 server access log delivery does not support SSE-KMS on the target bucket: SSE-S3",
+        )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -18,6 +20,12 @@ class IsolatedVpc(Construct):
     S3 is reached through a gateway endpoint; every other AWS API through interface endpoints
     (see `ServiceEndpoints`). All traffic is recorded by flow logs into a KMS-encrypted log
     group with explicit retention, kept or destroyed like the environment's other state.
+
+    The gateway endpoint's policy lets this account's principals reach this account's buckets and
+    nothing else, except two AWS-owned buckets that services in the VPC read through presigned
+    URLs: ECR's image layers (`prod-<region>-starport-layer-bucket`, for every image pull) and
+    CodeArtifact's package assets (`assets-<AWS account>-<region>`, for pip from the mirror).
+    Reading from them brings data in; nothing can be written out to another account's bucket.
     """
 
     def __init__(
@@ -47,6 +55,8 @@ class IsolatedVpc(Construct):
         self.s3_gateway = self.vpc.add_gateway_endpoint(
             "S3Gateway", service=ec2.GatewayVpcEndpointAwsService.S3, subnets=[ISOLATED]
         )
+        for statement in s3_gateway_statements(Stack.of(self)):
+            self.s3_gateway.add_to_policy(statement)
         self.flow_log_group = logs.LogGroup(
             self,
             "FlowLogGroup",
@@ -61,3 +71,28 @@ class IsolatedVpc(Construct):
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group),
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
+
+
+def s3_gateway_statements(stack: Stack) -> list[iam.PolicyStatement]:
+    account, region, partition = stack.account, stack.region, stack.partition
+    return [
+        iam.PolicyStatement(
+            sid="OnlyThisAccountsBuckets",
+            principals=[iam.StarPrincipal()],
+            actions=["s3:*"],
+            resources=["*"],
+            conditions={"StringEquals": {"aws:PrincipalAccount": account, "aws:ResourceAccount": account}},
+        ),
+        iam.PolicyStatement(
+            sid="EcrImageLayers",
+            principals=[iam.StarPrincipal()],
+            actions=["s3:GetObject"],
+            resources=[f"arn:{partition}:s3:::prod-{region}-starport-layer-bucket/*"],
+        ),
+        iam.PolicyStatement(
+            sid="CodeArtifactPackageAssets",
+            principals=[iam.StarPrincipal()],
+            actions=["s3:GetObject"],
+            resources=[f"arn:{partition}:s3:::assets-*-{region}/*"],
+        ),
+    ]

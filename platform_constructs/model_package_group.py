@@ -14,8 +14,9 @@ class ModelPackageGroup(Construct):
     """Name and description are create-only: both come from platform_config values that never change
     meaning (the group name; a description written once). The resource policy:
 
-    - denies changing a version's approval status to every principal but `approver_role_arn`
-      (separation of duties: the people who build a model do not approve it);
+    - denies changing a version's approval status, and registering a version as anything but
+      PendingManualApproval, to every principal but `approver_role_arn` (separation of duties:
+      whoever builds a model, a team or the MLflow server, does not approve it);
     - lets `consumer_accounts` (production accounts) read the group and its versions.
     """
 
@@ -45,7 +46,18 @@ class ModelPackageGroup(Construct):
                     "Null": {"sagemaker:ModelApprovalStatus": "false"},
                     "ArnNotLike": {"aws:PrincipalArn": approver_role_arn},
                 },
-            )
+            ),
+            iam.PolicyStatement(
+                sid="OnlyApproversRegisterOtherThanPending",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["sagemaker:CreateModelPackage"],
+                resources=[versions_arn],
+                conditions={
+                    "StringNotEqualsIfExists": {"sagemaker:ModelApprovalStatus": "PendingManualApproval"},
+                    "ArnNotLike": {"aws:PrincipalArn": approver_role_arn},
+                },
+            ),
         ]
         if consumer_accounts:
             statements.append(

@@ -15,8 +15,9 @@ class PlatformKey(Construct):
 
     The key policy keeps CDK's default (the account administers the key through IAM) and adds one
     statement so that log groups of this account and region (flow logs, handler logs) can use it.
-    Constructs that deliver through it add their own grants (an encrypted SNS topic as an
-    EventBridge target lets events.amazonaws.com use the key).
+    Every service principal it admits is held to this account (`aws:SourceAccount`) and to the
+    resources it acts for (`aws:SourceArn` or an encryption context); other accounts read data
+    only through S3 (`grant_decrypt_through_s3`).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, alias: str, retention: Retention) -> None:
@@ -44,5 +45,40 @@ class PlatformKey(Construct):
                         )
                     }
                 },
+            )
+        )
+
+    def allow_eventbridge_rules(self) -> None:
+        """EventBridge rules of this account and region may publish to topics encrypted with the key.
+        The rule ARN is not known here (the rules live in a later stack): the topic's own policy
+        names the exact rule; the key admits only rules of this account and region."""
+        stack = Stack.of(self)
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowEventBridgeRulesOfThisAccountRegion",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],  # in a key policy, "*" is this key
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:events:{stack.region}:{stack.account}:rule/*"},
+                },
+            )
+        )
+
+    def grant_decrypt_through_s3(self, sid: str, accounts: tuple[str, ...]) -> None:
+        """Principals of `accounts` may decrypt, only through S3 in this region: which objects
+        they reach is decided by the bucket policies (`SecureBucket.grant_read_to_accounts`).
+        The bucket's ARN cannot be named here: the bucket refers to this key already."""
+        if not accounts:
+            return
+        stack = Stack.of(self)
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=sid,
+                principals=[iam.AccountPrincipal(account) for account in accounts],
+                actions=["kms:Decrypt"],
+                resources=["*"],
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}},
             )
         )

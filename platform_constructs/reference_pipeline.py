@@ -6,7 +6,8 @@ from aws_cdk import Stack
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from platform_constructs.pipeline_definition import ReferencePipelineInputs, build_definition, validate
+from platform_constructs.pipeline_definition import ReferencePipelineInputs, build_definition
+from platform_constructs.pipeline_validation import validate
 
 
 class ReferencePipeline(Construct):

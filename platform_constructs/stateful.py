@@ -38,7 +38,7 @@ def pin_logical_id(construct: Construct, logical_id: str) -> None:
     """Fix the CloudFormation logical id of a construct's primary resource.
 
     A changed logical id means CloudFormation replaces the resource. Pinning makes refactoring of
-    the construct tree safe for stateful resources; tests/test_logical_ids.py holds the contract.
+    the construct tree safe for stateful resources; tests/platform/test_stateful_resources.py holds the contract.
     """
     resource = construct.node.default_child if not isinstance(construct, CfnElement) else construct
     if not isinstance(resource, CfnElement):

@@ -13,7 +13,8 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from platform_constructs.compliance import PACKS, acknowledge
+from platform_constructs.acknowledge import PACKS, acknowledge
+from platform_constructs.explained import add_to_role, explain_grant, explained
 from platform_constructs.stateful import Retention
 
 LAMBDA_EXCEPTIONS = {
@@ -57,25 +58,27 @@ class StudioTeardownProvider(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Deletes the apps and spaces of one Studio domain before a profile or the domain goes",
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="FindAppsAndSpaces",  # List calls have no resource-level permissions
+        apps = arn(service="sagemaker", resource="app", resource_name=f"{domain_id}/*")
+        spaces = arn(service="sagemaker", resource="space", resource_name=f"{domain_id}/*")
+        add_to_role(
+            self.role,
+            explained(
+                sid="FindAppsAndSpaces",
                 actions=["sagemaker:ListApps", "sagemaker:ListSpaces"],
                 resources=["*"],
-            )
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
+                why={"*": "IAM offers no resource-level permissions for ListApps and ListSpaces"},
+            ),
+            explained(
                 sid="DeleteAppsAndSpacesOfThisDomain",
                 actions=["sagemaker:DescribeDomain", "sagemaker:DeleteApp", "sagemaker:DeleteSpace"],
-                resources=[
-                    arn(service="sagemaker", resource="domain", resource_name=domain_id),
-                    arn(service="sagemaker", resource="app", resource_name=f"{domain_id}/*"),
-                    arn(service="sagemaker", resource="space", resource_name=f"{domain_id}/*"),
-                ],
-            )
+                resources=[arn(service="sagemaker", resource="domain", resource_name=domain_id), apps, spaces],
+                why={
+                    apps: "apps are created by users at run time; only those of this domain",
+                    spaces: "spaces are created by users at run time; only those of this domain",
+                },
+            ),
         )
-        self.log_group.grant_write(self.role)
+        explain_grant(self.role, self.log_group.grant_write(self.role), {})
 
         def handler(name: str, entry: str) -> lambda_.Function:
             return lambda_.Function(

@@ -9,11 +9,12 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from platform_config.naming import Naming
 from platform_config.schema import PlatformConfig
-from platform_constructs.compliance import PACKS, acknowledge
+from platform_constructs.acknowledge import PACKS, acknowledge
+from platform_constructs.explained import explained, record
 from platform_constructs.permissions_boundary import DENIED
 from stacks.platform_stage import PlatformStage
+from stacks.stage_plan import plan_stages
 
 PIPELINE_EXCEPTIONS = {
     "CodeBuildProjectSourceRepoUrl": "CDK Pipelines projects take their source from the pipeline: no repository URL",
@@ -70,25 +71,41 @@ class DeliveryStack(Stack):
                     )
                 )
             wave = self.pipeline.add_wave(environment.name, pre=pre)
-            naming = Naming(config.project, environment.name)
-            for region in environment.regions:
-                wave.add_stage(
-                    PlatformStage(
-                        self, naming.stage_id(region.name), config=config, environment=environment, region=region
-                    )
-                )
+            for plan in plan_stages(config):
+                if plan.environment is environment:
+                    wave.add_stage(PlatformStage(self, plan.stage_id, plan=plan))
             self.waves[environment.name] = wave
+        self._acknowledge_replication_buckets()
+
+    def _acknowledge_replication_buckets(self) -> None:
+        """A wave into another region makes CodePipeline add a support stack there, with a bucket
+        that carries artifacts across; it exists only once the pipeline is built."""
+        self.pipeline.build_pipeline()
+        for support in self.pipeline.pipeline.cross_region_support.values():
+            for pack in PACKS:
+                for rule in ("S3BucketLoggingEnabled", "S3BucketReplicationEnabled", "S3BucketVersioningEnabled"):
+                    acknowledge(support.replication_bucket, f"{pack}-{rule}", PIPELINE_EXCEPTIONS[rule])
+            acknowledge(support.replication_bucket, "AwsSolutions-S1", PIPELINE_EXCEPTIONS["S3BucketLoggingEnabled"])
 
     def _guard_roles(self, config: PlatformConfig, account: str) -> None:
         """The tooling account has no platform boundary: the delivery roles get their own. CDK
         Pipelines decides what its roles need (asset publishing, self-mutation, deploy roles in
         target accounts), so it allows broadly and denies the escalation paths."""
+        services = explained(
+            sid="DeliveryPipelineServices",
+            actions=["*"],
+            resources=["*"],
+            why={
+                "*": "the delivery boundary caps CDK Pipelines roles, whose needs CDK decides; it grants nothing "
+                "itself and denies the escalation paths below"
+            },
+        )
         boundary = iam.ManagedPolicy(
             self,
             "DeliveryBoundary",
             description="Permissions boundary of the platform delivery pipeline's roles",
             statements=[
-                iam.PolicyStatement(sid="DeliveryPipelineServices", actions=["*"], resources=["*"]),
+                services,
                 *[
                     iam.PolicyStatement(sid=sid, effect=iam.Effect.DENY, actions=actions, resources=["*"])
                     for sid, actions in DENIED.items()
@@ -96,23 +113,12 @@ class DeliveryStack(Stack):
                 ],
             ],
         )
+        record(boundary, services)
         iam.PermissionsBoundary.of(self).apply(boundary)
         reason = "the delivery boundary caps CDK Pipelines roles, whose needs CDK decides; it grants nothing itself"
-        acknowledge(boundary, "AwsSolutions-IAM5[Action::*]", reason)
-        acknowledge(boundary, "AwsSolutions-IAM5[Resource::*]", reason)
         for pack in PACKS:
             acknowledge(boundary, f"{pack}-IAMPolicyNoStatementsWithAdminAccess", reason)
             acknowledge(boundary, f"{pack}-IAMPolicyNoStatementsWithFullAccess", reason)
             for rule, why in PIPELINE_EXCEPTIONS.items():
                 acknowledge(self.pipeline, f"{pack}-{rule}", why)
         acknowledge(self.pipeline, "AwsSolutions-S1", PIPELINE_EXCEPTIONS["S3BucketLoggingEnabled"])
-        acknowledge(
-            self.pipeline,
-            "AwsSolutions-IAM5[Resource::*]",
-            "CDK Pipelines' asset and self-mutation roles look up bootstrap resources named at run time",
-        )
-        acknowledge(
-            self.pipeline,
-            f"AwsSolutions-IAM5[Resource::arn:*:iam::{account}:role/*]",
-            "CDK Pipelines' self-mutation assumes the CDK bootstrap roles of the delivery account",
-        )

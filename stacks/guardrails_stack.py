@@ -11,7 +11,24 @@ from platform_constructs.permissions_boundary import PermissionsBoundary
 
 
 class GuardrailsStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, boundary_name: str, **stack_props: Any) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        boundary_name: str,
+        project: str,
+        environment: str,
+        disposable: bool,
+        **stack_props: Any,
+    ) -> None:
         super().__init__(scope, construct_id, **stack_props)
-        self.boundary = PermissionsBoundary(self, "PermissionsBoundary", policy_name=boundary_name).policy
+        self.boundary = PermissionsBoundary(
+            self,
+            "PermissionsBoundary",
+            policy_name=boundary_name,
+            project=project,
+            environment=environment,
+            disposable=disposable,
+        ).policy
         CfnOutput(self, "PermissionsBoundaryArn", value=self.boundary.managed_policy_arn)

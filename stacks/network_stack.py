@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Fn, Stack
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from platform_config.lookups import s3_prefix_list_name
 from platform_constructs.isolated_vpc import IsolatedVpc
 from platform_constructs.log_retention import retention_days
 from platform_constructs.service_endpoints import ServiceEndpoints
@@ -45,8 +47,15 @@ class NetworkStack(Stack):
         self.vpc = network.vpc
         self.flow_log_group = network.flow_log_group
         self.endpoints = ServiceEndpoints(self, "Endpoints", vpc=self.vpc, vpc_cidr=vpc_cidr, names=endpoint_names)
+        s3_prefix_list = ec2.PrefixList.from_lookup(
+            self, "S3PrefixList", prefix_list_name=s3_prefix_list_name(self.region)
+        )
         self.studio_security_group = StudioSecurityGroup(
-            self, "StudioSecurityGroup", vpc=self.vpc, endpoints=self.endpoints.security_group
+            self,
+            "StudioSecurityGroup",
+            vpc=self.vpc,
+            endpoints=self.endpoints.security_group,
+            s3_prefix_list_id=s3_prefix_list.prefix_list_id,
         ).security_group
 
         pin_logical_id(self.vpc, LOGICAL_IDS["vpc"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack, Tags
@@ -10,13 +12,27 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from platform_config.naming import Naming
-from platform_config.schema import EnvironmentConfig, PlatformConfig
 from platform_constructs.model_approval import ModelApprovalNotifications
 from platform_constructs.pipeline_definition import ReferencePipelineInputs
 from platform_constructs.reference_pipeline import ReferencePipeline
-from stacks.registry_stack import RegistryStack
-from stacks.studio_stack import StudioStack
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """The image and sizes of the reference pipelines' jobs (`reference_pipeline` in config)."""
+
+    image_uri: str
+    processing_instance_type: str
+    training_instance_type: str
+    accuracy_threshold: float
+
+
+@dataclass(frozen=True)
+class TeamPipeline:
+    team: str
+    name: str
+    role_arn: str
+    model_package_group: str
 
 
 class PipelinesStack(Stack):
@@ -25,12 +41,10 @@ class PipelinesStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        config: PlatformConfig,
-        environment: EnvironmentConfig,
-        region: str,
-        naming: Naming,
-        studio: StudioStack,
-        registry: RegistryStack,
+        pipelines: tuple[TeamPipeline, ...],
+        jobs: JobSettings,
+        notify_groups: tuple[str, ...],
+        notification_emails: tuple[str, ...],
         subnets: list[ec2.ISubnet],
         security_group: ec2.ISecurityGroup,
         datasets: s3.IBucket,
@@ -39,44 +53,35 @@ class PipelinesStack(Stack):
         **stack_props: Any,
     ) -> None:
         super().__init__(scope, construct_id, **stack_props)
-        if registry.group_names:
+        if notify_groups:
             self.notifications = ModelApprovalNotifications(
-                self,
-                "ApprovalNotifications",
-                group_names=tuple(registry.group_names.values()),
-                key=key,
-                emails=config.registry.notification_emails,
+                self, "ApprovalNotifications", group_names=notify_groups, key=key, emails=notification_emails
             )
             CfnOutput(self, "ApprovalTopicArn", value=self.notifications.topic.topic_arn)
 
-        settings = config.reference_pipeline
-        self.pipelines: dict[str, ReferencePipeline] = {}
-        if not settings.enabled:
-            return
-        image = settings.image.format(account=environment.account, region=region)
-        for team in config.teams:
-            groups = config.groups_of(team.name)
-            if not groups:
-                continue  # a reference pipeline needs a model group to register into
+        self.pipelines: Mapping[str, ReferencePipeline] = {}
+        built: dict[str, ReferencePipeline] = {}
+        for spec in pipelines:
             pipeline = ReferencePipeline(
                 self,
-                f"Reference-{team.name}",
-                pipeline_name=naming.reference_pipeline_name(team.name),
+                f"Reference-{spec.team}",
+                pipeline_name=spec.name,
                 inputs=ReferencePipelineInputs(
-                    team=team.name,
-                    role_arn=studio.team_roles[team.name].role_arn,
-                    image_uri=image,
+                    team=spec.team,
+                    role_arn=spec.role_arn,
+                    image_uri=jobs.image_uri,
                     key_arn=key.key_arn,
                     subnet_ids=[subnet.subnet_id for subnet in subnets],
                     security_group_id=security_group.security_group_id,
                     artifacts_bucket=artifacts.bucket_name,
                     datasets_bucket=datasets.bucket_name,
-                    model_package_group=registry.group_names[groups[0].name],
-                    processing_instance_type=settings.processing_instance_type,
-                    training_instance_type=settings.training_instance_type,
-                    accuracy_threshold=settings.accuracy_threshold,
+                    model_package_group=spec.model_package_group,
+                    processing_instance_type=jobs.processing_instance_type,
+                    training_instance_type=jobs.training_instance_type,
+                    accuracy_threshold=jobs.accuracy_threshold,
                 ),
             )
-            Tags.of(pipeline).add("Team", team.name)
-            self.pipelines[team.name] = pipeline
-            CfnOutput(self, f"ReferencePipeline-{team.name}", value=pipeline.pipeline_name)
+            Tags.of(pipeline).add("Team", spec.team)
+            built[spec.team] = pipeline
+            CfnOutput(self, f"ReferencePipeline-{spec.team}", value=pipeline.pipeline_name)
+        self.pipelines = built

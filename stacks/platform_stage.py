@@ -6,87 +6,81 @@ from aws_cdk import App, CfnResource, CfnWaitConditionHandle, Environment, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from platform_config.endpoint_catalog import endpoints_for_names
-from platform_config.naming import Naming, StackKind
-from platform_config.placement import place_users
-from platform_config.schema import EnvironmentConfig, PlatformConfig, RegionConfig
-from platform_constructs.stateful import Retention
+from platform_config.naming import StackKind
+from platform_config.schema import PlatformConfig
 from stacks.data_stack import DataStack
 from stacks.guardrails_stack import GuardrailsStack
-from stacks.model_build_stack import ModelBuildStack
+from stacks.model_build_stack import ModelBuildStack, TeamBuild
 from stacks.network_stack import NetworkStack
-from stacks.pipelines_stack import PipelinesStack
+from stacks.pipelines_stack import JobSettings, PipelinesStack, TeamPipeline
 from stacks.registry_stack import RegistryStack
+from stacks.stage_plan import StagePlan, plan_stages
 from stacks.studio_stack import StudioStack
 from stacks.user_profiles_stack import UserProfilesStack
 
 
 class PlatformStage(Stage):
-    """Composes the stacks of one (environment, region) and wires them; builds nothing itself."""
+    """Composes the stacks of one (environment, region) and wires them; builds nothing itself.
+    Every value a stack needs comes from the stage's plan or from another stack's resources."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        config: PlatformConfig,
-        environment: EnvironmentConfig,
-        region: RegionConfig,
-    ) -> None:
-        super().__init__(scope, construct_id, env=Environment(account=environment.account, region=region.name))
-        naming = Naming(config.project, environment.name)
-        retention = Retention(retain=environment.retain_stateful)
-        where = f"{config.project} {environment.name} {region.name}"
-
-        def stack_props(kind: StackKind, what: str) -> dict[str, object]:
-            return {
-                "stack_name": naming.stack_name(kind),
-                "description": f"{where}: {what}",
-                # A retained environment must not be deletable by one mistaken `cdk destroy`.
-                "termination_protection": environment.retain_stateful,
-            }
-
-        boundary_name = naming.permissions_boundary_name(region.name)
+    def __init__(self, scope: Construct, construct_id: str, *, plan: StagePlan) -> None:
+        super().__init__(scope, construct_id, env=Environment(account=plan.account, region=plan.region.name))
+        config, naming, retention = plan.config, plan.naming, plan.retention
+        boundary_name = naming.permissions_boundary_name(plan.region.name)
         self.guardrails = GuardrailsStack(
             self,
             "Guardrails",
             boundary_name=boundary_name,
-            **stack_props(StackKind.GUARDRAILS, "permissions boundary of every platform role"),
+            project=config.project,
+            environment=plan.environment.name,
+            disposable=not retention.retain,
+            **plan.stack_props(StackKind.GUARDRAILS, "permissions boundary of every platform role"),
         )
         self.data = DataStack(
             self,
             "Data",
             key_alias=naming.kms_alias(),
             retention=retention,
-            settings=config.data,
-            **stack_props(StackKind.DATA, "platform key, datasets, artifacts and access-log buckets"),
+            datasets=plan.data_lifecycle("datasets"),
+            artifacts=plan.data_lifecycle("artifacts"),
+            access_logs_expiration_days=config.data.access_logs_expiration_days,
+            build_teams=plan.build_teams,
+            model_readers=plan.model_readers,
+            eventbridge_topics=bool(plan.model_groups),
+            **plan.stack_props(StackKind.DATA, "platform key, datasets, artifacts and access-log buckets"),
         )
         self.network = NetworkStack(
             self,
             "Network",
-            vpc_cidr=region.vpc_cidr,
-            az_count=region.az_count,
-            endpoint_names=_endpoint_names(config, environment, region),
+            vpc_cidr=plan.region.vpc_cidr,
+            az_count=plan.region.az_count,
+            endpoint_names=plan.endpoint_names,
             flow_log_key=self.data.key,
             flow_log_retention_days=config.network.flow_log_retention_days,
             retention=retention,
-            **stack_props(StackKind.NETWORK, "isolated VPC, service endpoints, flow logs, Studio security group"),
+            **plan.stack_props(StackKind.NETWORK, "isolated VPC, service endpoints, flow logs, Studio security group"),
         )
         self.registry = RegistryStack(
             self,
             "Registry",
-            config=config,
-            naming=naming,
+            groups=plan.model_groups,
+            experiments=plan.experiments,
+            approvers=config.registry.approvers,
+            mlflow=plan.mlflow,
             artifacts=self.data.artifacts,
             key=self.data.key,
             retention=retention,
-            **stack_props(StackKind.REGISTRY, "model package groups, experiments, MLflow tracking server"),
+            **plan.stack_props(StackKind.REGISTRY, "model package groups, experiments, MLflow tracking server"),
         )
         self.studio = StudioStack(
             self,
             "Studio",
-            config=config,
-            naming=naming,
+            domain_name=naming.domain_name(),
+            teams=plan.teams,
+            lifecycle_configs=plan.lifecycle_configs,
+            idle_timeout_minutes=config.studio.idle_timeout_minutes,
+            max_idle_timeout_minutes=config.studio.max_idle_timeout_minutes,
+            team_defaults_name=naming.team_defaults_config_name,
             vpc=self.network.vpc,
             security_group=self.network.studio_security_group,
             datasets=self.data.datasets,
@@ -94,79 +88,111 @@ class PlatformStage(Stage):
             key=self.data.key,
             retention=retention,
             mlflow_server_arn=self.registry.mlflow.server_arn if self.registry.mlflow else None,
-            **stack_props(StackKind.STUDIO, "Studio domain, team roles, lifecycle configs, teardown"),
+            **plan.stack_props(StackKind.STUDIO, "Studio domain, team roles, lifecycle configs, teardown"),
         )
-        team_of = {user: team.name for team in config.teams for user in team.users}
-        self.user_stacks = []
-        for index, users in place_users(config.all_users, config.studio.user_profile_stacks).items():
-            self.user_stacks.append(
-                UserProfilesStack(
-                    self,
-                    naming.user_stack_id(index),
-                    studio=self.studio,
-                    members=[(user, team_of[user]) for user in users],
-                    security_group_id=self.network.studio_security_group.security_group_id,
-                    retain=environment.retain_stateful,
-                    stack_name=naming.user_stack_name(index),
-                    description=f"{where}: Studio user profiles, share {index} of {config.studio.user_profile_stacks}",
-                    termination_protection=environment.retain_stateful,
-                )
-            )
-
-        self.pipelines = PipelinesStack(
-            self,
-            "Pipelines",
-            config=config,
-            environment=environment,
-            region=region.name,
-            naming=naming,
-            studio=self.studio,
-            registry=self.registry,
-            subnets=self.network.vpc.isolated_subnets,
-            security_group=self.network.studio_security_group,
-            datasets=self.data.datasets,
-            artifacts=self.data.artifacts,
-            key=self.data.key,
-            **stack_props(StackKind.PIPELINES, "reference SageMaker Pipelines, model approval notifications"),
-        )
-        self.pipelines.add_stack_dependency(self.registry)
-        stacks = [self.data, self.network, self.registry, self.studio, *self.user_stacks, self.pipelines]
-        self.model_build: ModelBuildStack | None = None
-        if config.model_build.enabled and self.pipelines.pipelines:
-            self.model_build = ModelBuildStack(
-                self,
-                "ModelBuild",
-                config=config,
-                studio=self.studio,
-                pipelines=self.pipelines,
-                artifacts=self.data.artifacts,
-                pipeline_artifacts=self.data.pipeline_artifacts,
-                key=self.data.key,
-                retention=retention,
-                **stack_props(StackKind.MODEL_BUILD, "model-build CodePipelines that rerun the reference pipelines"),
-            )
+        self.user_stacks = self._user_stacks(plan)
+        self.pipelines = self._pipelines(plan)
+        stacks: list[Stack] = [self.data, self.network, self.registry, self.studio, *self.user_stacks, self.pipelines]
+        self.model_build = self._model_build(plan)
+        if self.model_build:
             stacks.append(self.model_build)
 
         for stack in [self.guardrails, *stacks]:
             _never_empty(stack)
             # Read by the Guard rule STATEFUL_RETAINED (policy/sagemaker.guard).
-            stack.template_options.metadata = {"ExperimentPlatform": {"RetainStateful": environment.retain_stateful}}
+            stack.template_options.metadata = {"ExperimentPlatform": {"RetainStateful": retention.retain}}
         for stack in stacks:
             stack.add_stack_dependency(self.guardrails)
             _apply_boundary(stack, boundary_name)
 
         # Stable values only: a tag that changes per commit would replace the Studio domain.
         Tags.of(self).add("Project", config.project)
-        Tags.of(self).add("Environment", environment.name)
+        Tags.of(self).add("Environment", plan.environment.name)
         Tags.of(self).add("Team", "platform")
 
+    def _user_stacks(self, plan: StagePlan) -> list[UserProfilesStack]:
+        count = plan.config.studio.user_profile_stacks
+        return [
+            UserProfilesStack(
+                self,
+                plan.naming.user_stack_id(index),
+                members=members,
+                domain_id=self.studio.domain.domain_id,
+                role_arns={team: role.role.role_arn for team, role in self.studio.team_roles.items()},
+                team_defaults=self.studio.team_defaults,
+                optional_configs=self.studio.optional_config_arns(),
+                teardown_token=self.studio.teardown_token,
+                security_group_id=self.network.studio_security_group.security_group_id,
+                retain=plan.retention.retain,
+                stack_name=plan.naming.user_stack_name(index),
+                description=f"{plan.config.project} {plan.environment.name} {plan.region.name}: "
+                f"Studio user profiles, share {index} of {count}",
+                termination_protection=plan.retention.retain,
+            )
+            for index, members in plan.user_shares().items()
+        ]
 
-def _endpoint_names(config: PlatformConfig, environment: EnvironmentConfig, region: RegionConfig) -> tuple[str, ...]:
-    """The region's endpoint selection, plus what enabled features need to work without internet."""
-    names = environment.endpoints_in(region)
-    if config.mlflow.enabled and "sagemaker-experiments" not in names:
-        names = endpoints_for_names((*names, "sagemaker-experiments"))
-    return names
+    def _pipelines(self, plan: StagePlan) -> PipelinesStack:
+        settings = plan.config.reference_pipeline
+        stack = PipelinesStack(
+            self,
+            "Pipelines",
+            pipelines=tuple(
+                TeamPipeline(
+                    team=team.name,
+                    name=team.reference_pipeline,
+                    role_arn=self.studio.team_roles[team.name].role.role_arn,
+                    model_package_group=team.model_package_groups[0],
+                )
+                for team in plan.teams
+                if team.reference_pipeline
+            ),
+            jobs=JobSettings(
+                image_uri=settings.image.format(account=plan.account, region=plan.region.name),
+                processing_instance_type=settings.processing_instance_type,
+                training_instance_type=settings.training_instance_type,
+                accuracy_threshold=settings.accuracy_threshold,
+            ),
+            notify_groups=tuple(group.name for group in plan.model_groups),
+            notification_emails=plan.config.registry.notification_emails,
+            subnets=self.network.vpc.isolated_subnets,
+            security_group=self.network.studio_security_group,
+            datasets=self.data.datasets,
+            artifacts=self.data.artifacts,
+            key=self.data.key,
+            **plan.stack_props(StackKind.PIPELINES, "reference SageMaker Pipelines, model approval notifications"),
+        )
+        stack.add_stack_dependency(self.registry)
+        return stack
+
+    def _model_build(self, plan: StagePlan) -> ModelBuildStack | None:
+        builds = tuple(
+            TeamBuild(
+                team=team.name,
+                sagemaker_pipeline_name=self.pipelines.pipelines[team.name].pipeline_name,
+                team_role_arn=self.studio.team_roles[team.name].role.role_arn,
+                grant_pass_team_role=self.studio.team_roles[team.name].grant_pass_to_sagemaker,
+                source=team.build_source,
+            )
+            for team in plan.teams
+            if team.builds
+        )
+        if not builds:
+            return None
+        return ModelBuildStack(
+            self,
+            "ModelBuild",
+            builds=builds,
+            artifacts=self.data.artifacts,
+            pipeline_artifacts=self.data.pipeline_artifacts,
+            key=self.data.key,
+            vpc=self.network.vpc,
+            security_group=self.network.studio_security_group,
+            package_domain_name=plan.naming.package_domain_name(),
+            timeout_minutes=plan.config.model_build.timeout_minutes,
+            retention=plan.retention,
+            **plan.stack_props(StackKind.MODEL_BUILD, "model-build CodePipelines that rerun the reference pipelines"),
+        )
 
 
 def _never_empty(stack: Stack) -> None:
@@ -185,10 +211,4 @@ def _apply_boundary(stack: Stack, boundary_name: str) -> None:
 
 def add_platform_stages(app: App, config: PlatformConfig) -> list[PlatformStage]:
     """One Stage per (environment, region): adding a region is a config change only."""
-    return [
-        PlatformStage(
-            app, Naming(config.project, env.name).stage_id(region.name), config=config, environment=env, region=region
-        )
-        for env in config.environments
-        for region in env.regions
-    ]
+    return [PlatformStage(app, plan.stage_id, plan=plan) for plan in plan_stages(config)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -12,29 +13,35 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from platform_config.naming import Naming
-from platform_config.schema import PlatformConfig
 from platform_constructs.stateful import Retention, pin_logical_id
 from platform_constructs.studio_domain import StudioDomain
-from platform_constructs.studio_lifecycle_config import StudioLifecycleConfig, content_digest
+from platform_constructs.studio_lifecycle_config import StudioLifecycleConfig
 from platform_constructs.studio_teardown import StudioTeardown, StudioTeardownProvider
-from platform_constructs.team_execution_role import TeamExecutionRole
+from platform_constructs.team_execution_role import TeamExecutionRole, TeamGuardrails
 from platform_constructs.team_studio_defaults import TeamStudioDefaults
+from stacks.stage_plan import LifecyclePlan, TeamPlan
 
 LOGICAL_IDS = {"domain": "StudioDomain", "teardown_logs": "TeardownLogGroup"}
 
 
 class StudioStack(Stack):
     """The domain is stateful (home file system, create-only network and key): its logical id is
-    pinned and it is retained in retained environments. User profiles live in their own stacks."""
+    pinned and it is retained in retained environments. User profiles live in their own stacks.
+
+    `team_defaults_name(team, app_type, digest)`: the name of a team's SDK-defaults config.
+    """
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        config: PlatformConfig,
-        naming: Naming,
+        domain_name: str,
+        teams: tuple[TeamPlan, ...],
+        lifecycle_configs: tuple[LifecyclePlan, ...],
+        idle_timeout_minutes: int,
+        max_idle_timeout_minutes: int,
+        team_defaults_name: Callable[[str, str, str], str],
         vpc: ec2.IVpc,
         security_group: ec2.ISecurityGroup,
         datasets: s3.IBucket,
@@ -45,7 +52,6 @@ class StudioStack(Stack):
         **stack_props: Any,
     ) -> None:
         super().__init__(scope, construct_id, **stack_props)
-        settings = config.studio
         subnets = vpc.isolated_subnets
         self.default_role = iam.Role(
             self,
@@ -55,25 +61,21 @@ class StudioStack(Stack):
         )
         self.optional_configs = [
             StudioLifecycleConfig(
-                self,
-                f"Lifecycle-{spec.name}",
-                name=naming.lifecycle_config_name(spec.name, content_digest(spec.content)),
-                app_type=spec.app_type,
-                script=spec.content,
+                self, f"Lifecycle-{spec.key}", name=spec.name, app_type=spec.app_type, script=spec.script
             )
-            for spec in settings.lifecycle_configs
+            for spec in lifecycle_configs
         ]
         self.domain = StudioDomain(
             self,
             "Domain",
-            domain_name=naming.domain_name(),
+            domain_name=domain_name,
             vpc=vpc,
             subnets=subnets,
             security_group=security_group,
             key=key,
             default_role=self.default_role,
-            idle_timeout_minutes=settings.idle_timeout_minutes,
-            max_idle_timeout_minutes=settings.max_idle_timeout_minutes,
+            idle_timeout_minutes=idle_timeout_minutes,
+            max_idle_timeout_minutes=max_idle_timeout_minutes,
             lifecycle_configs=self.optional_configs,
             retention=retention,
         )
@@ -94,9 +96,10 @@ class StudioStack(Stack):
         )
         domain_teardown.node.add_dependency(self.domain.resource)
 
-        self.team_roles: dict[str, iam.IRole] = {}
+        guardrails = TeamGuardrails(self, "TeamGuardrails", key=key, subnets=subnets, security_group=security_group)
+        self.team_roles: dict[str, TeamExecutionRole] = {}
         self.team_defaults: dict[str, dict[str, str]] = {}
-        for team in config.teams:
+        for team in teams:
             role = TeamExecutionRole(
                 self,
                 f"Team-{team.name}",
@@ -107,10 +110,9 @@ class StudioStack(Stack):
                 subnets=subnets,
                 security_group=security_group,
                 domain_id=self.domain.domain_id,
-                model_package_group_names=tuple(
-                    naming.model_package_group_name(group.name) for group in config.groups_of(team.name)
-                ),
-                pipeline_prefix=naming.team_pipeline_prefix(team.name),
+                guardrails=guardrails.policy,
+                model_package_group_names=team.model_package_groups,
+                pipeline_prefix=team.pipeline_prefix,
                 mlflow_server_arn=mlflow_server_arn,
             )
             defaults = TeamStudioDefaults(
@@ -121,11 +123,10 @@ class StudioStack(Stack):
                 key=key,
                 subnets=subnets,
                 security_group=security_group,
-                name_for=partial(naming.team_defaults_config_name, team.name),
+                name_for=partial(team_defaults_name, team.name),
             )
-            Tags.of(role).add("Team", team.name)
             Tags.of(defaults).add("Team", team.name)
-            self.team_roles[team.name] = role.role
+            self.team_roles[team.name] = role
             self.team_defaults[team.name] = {app: config_.arn for app, config_ in defaults.configs.items()}
             CfnOutput(
                 self,

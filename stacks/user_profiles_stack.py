@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import Stack
 from constructs import Construct
 
 from platform_constructs.studio_user_profile import StudioUserProfile
-from stacks.studio_stack import StudioStack
 
 
 class UserProfilesStack(Stack):
@@ -17,27 +17,30 @@ class UserProfilesStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        studio: StudioStack,
-        members: list[tuple[str, str]],
+        members: tuple[tuple[str, str], ...],
+        domain_id: str,
+        role_arns: Mapping[str, str],
+        team_defaults: Mapping[str, Mapping[str, str]],
+        optional_configs: Mapping[str, list[str]],
+        teardown_token: str,
         security_group_id: str,
         retain: bool,
         **stack_props: Any,
     ) -> None:
-        """`members`: (user, team) pairs placed in this stack."""
+        """`members`: (user, team) pairs placed in this stack; the mappings are keyed by team."""
         super().__init__(scope, construct_id, **stack_props)
-        optional = studio.optional_config_arns()
         self.profiles = [
             StudioUserProfile(
                 self,
                 user,
-                domain_id=studio.domain.domain_id,
+                domain_id=domain_id,
                 user=user,
                 team=team,
-                execution_role_arn=studio.team_roles[team].role_arn,
+                execution_role_arn=role_arns[team],
                 security_group_id=security_group_id,
-                team_defaults=studio.team_defaults[team],
-                optional_configs=optional,
-                teardown_token=studio.teardown_token,
+                team_defaults=dict(team_defaults[team]),
+                optional_configs=dict(optional_configs),
+                teardown_token=teardown_token,
                 retain=retain,
             )
             for user, team in members

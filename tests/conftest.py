@@ -1,18 +1,62 @@
+"""The test pyramid's plumbing: tiers by marker, whole-platform synths shared and started early.
+
+- construct, config, tooling and step tests run in this process and need no whole-platform synth;
+- `platform` tests read a synthesized variant (tests/support/variants.py) from the session pool,
+  which starts every synth they need in the background as soon as collection ends;
+- `cli` tests run the pinned CDK CLI or another external tool as a subprocess.
+`make test-fast` runs `-m "not platform and not cli"`; `make test` runs everything.
+"""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from platform_config import PlatformConfig, load_config
-from tests.aws import FAKE_CREDENTIALS, moto_server
-from tests.synth import SAMPLE_CONFIG, Synthesized, config_variant, synthesize
+from tests.support.assembly import Synthesized
+from tests.support.aws import FAKE_CREDENTIALS, moto_server
+from tests.support.fuzz import fuzz_seed, generated_config
+from tests.support.pool import SynthPool
+from tests.support.variants import SAMPLE_CONFIG, VARIANTS
+
+_POOL = SynthPool()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-snapshots", action="store_true", help="rewrite tests/snapshots from this synth")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: the marker must be there by then
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that reads a platform variant `platform`; run in-process tiers first, then
+    platform tests, then CLI tests, so that the background synths overlap the in-process work."""
+    for item in items:
+        if any(name in (*VARIANTS, "synth_pool") for name in getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.platform)
+
+    def tier(item: pytest.Item) -> int:
+        return 2 if item.get_closest_marker("cli") else 1 if item.get_closest_marker("platform") else 0
+
+    items.sort(key=tier)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    needed = {name for item in session.items for name in getattr(item, "fixturenames", ()) if name in VARIANTS}
+    for name in sorted(needed, key=lambda name: (name != "sample", name)):  # most tests read the sample
+        _POOL.start(name)
+    if any(item.name == "test_a_generated_valid_config_synthesizes_with_no_finding" for item in session.items):
+        _POOL.start("fuzzed", generated_config(fuzz_seed()))
+
+
+def pytest_sessionfinish() -> None:
+    _POOL.close()
+
+
+@pytest.fixture(scope="session")
+def synth_pool() -> SynthPool:
+    return _POOL
 
 
 @pytest.fixture(scope="session")
@@ -21,19 +65,34 @@ def sample_config() -> PlatformConfig:
 
 
 @pytest.fixture(scope="session")
-def sample(sample_config: PlatformConfig, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    """The sample app, synthesized once for the whole session, without policy plugins."""
-    return synthesize(sample_config, tmp_path_factory.mktemp("sample"))
-
-
-def _not_retained(data: dict[str, Any]) -> None:
-    data["environments"][0]["retain_stateful"] = False
+def sample() -> Synthesized:
+    """The sample app, synthesized once per session with every gate on."""
+    return _POOL.get("sample")
 
 
 @pytest.fixture(scope="session")
-def disposable(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+def disposable() -> Synthesized:
     """The sample with retain_stateful: false, a throwaway environment."""
-    return synthesize(config_variant(_not_retained), tmp_path_factory.mktemp("disposable"))
+    return _POOL.get("disposable")
+
+
+@pytest.fixture(scope="session")
+def extra_team() -> Synthesized:
+    """The sample in one region plus team `vision-x` (a name that starts with `vision-`), which
+    builds from a CodeConnections repository (access journeys of variant `extra-team`)."""
+    return _POOL.get("extra_team")
+
+
+@pytest.fixture(scope="session")
+def everything_on() -> Synthesized:
+    """A throwaway environment with MLflow, a CodeConnections source and platform delivery."""
+    return _POOL.get("everything_on")
+
+
+@pytest.fixture(scope="session")
+def mutated() -> Synthesized:
+    """The sample after everyday edits (tests/support/variants.py: `_mutated`)."""
+    return _POOL.get("mutated")
 
 
 @pytest.fixture(scope="session")
@@ -56,8 +115,3 @@ def fake_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def update_snapshots(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-snapshots"))
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Fast, in-process tests first; the CLI subprocess tests last.
-    items.sort(key=lambda item: item.get_closest_marker("cli") is not None)

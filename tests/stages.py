@@ -5,7 +5,7 @@ from __future__ import annotations
 from platform_config import load_config
 from platform_config.naming import Naming
 from platform_config.schema import EnvironmentConfig, RegionConfig
-from tests.synth import SAMPLE_CONFIG
+from tests.support.synth import SAMPLE_CONFIG
 
 _SAMPLE = load_config(SAMPLE_CONFIG)
 

@@ -1,0 +1,316 @@
+"""Each Guard rule of policy/sagemaker.guard fails synthesis on a deliberately broken construct.
+
+One stack per broken construct, plus a compliant probe and the platform's own constructs, all in
+the construct tier's one probe app, synthesized once with the packs (`tests/constructs/packs.py`).
+Only the findings of the platform's Guard rules count here: the packs and CloudFormation
+Validate's default rules see the probes' placeholder ids too, which is not what this is about.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
+
+from compliance.gate import Finding
+from compliance.guard_sidecar import GUARD_RULES
+from platform_constructs.model_package_group import ModelPackageGroup
+from platform_constructs.pipeline_definition import ReferencePipelineInputs
+from platform_constructs.platform_key import PlatformKey
+from platform_constructs.reference_pipeline import ReferencePipeline
+from platform_constructs.stateful import Retention
+from platform_constructs.studio_domain import StudioDomain
+from platform_constructs.studio_user_profile import StudioUserProfile
+from tests.constructs.packs import register
+
+GUARD_PLUGIN = "CloudFormation Validate"
+DECLARED = {line.split()[1] for line in GUARD_RULES.read_text().splitlines() if line.startswith("rule ")}
+ROLE = "arn:aws:iam::111122223333:role/team"
+TEARDOWN_FUNCTION = "arn:aws:lambda:us-east-1:111122223333:function:teardown"
+KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+RETAINED = Retention(retain=True)
+Build = Callable[[cdk.Stack], Any]
+
+
+def environment(stack: cdk.Stack, *, retain: bool) -> None:
+    """What the platform's stages write on every stack, and the rule STATEFUL_RETAINED reads."""
+    stack.template_options.metadata = {"ExperimentPlatform": {"RetainStateful": retain}}
+
+
+def domain(stack: cdk.Stack, **overrides: Any) -> sagemaker.CfnDomain:
+    props: dict[str, Any] = {
+        "domain_name": "probe",
+        "auth_mode": "IAM",
+        "app_network_access_type": "VpcOnly",
+        "vpc_id": "vpc-1",
+        "subnet_ids": ["subnet-1"],
+        "kms_key_id": KEY,
+        "default_user_settings": sagemaker.CfnDomain.UserSettingsProperty(
+            execution_role=ROLE,
+            security_groups=["sg-1"],
+            sharing_settings=sagemaker.CfnDomain.SharingSettingsProperty(notebook_output_option="Disabled"),
+        ),
+        "default_space_settings": sagemaker.CfnDomain.DefaultSpaceSettingsProperty(
+            execution_role=ROLE, security_groups=["sg-1"]
+        ),
+        "domain_settings": sagemaker.CfnDomain.DomainSettingsProperty(
+            execution_role_identity_config="USER_PROFILE_NAME"
+        ),
+    }
+    props.update(overrides)
+    return sagemaker.CfnDomain(stack, "Domain", **props)
+
+
+def role(stack: cdk.Stack, **overrides: Any) -> iam.CfnRole:
+    """A role with a boundary of its own (the probe app bounds every role of a probe stack too)."""
+    props: dict[str, Any] = {
+        "assume_role_policy_document": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        },
+        "permissions_boundary": "arn:aws:iam::111122223333:policy/boundary",
+    }
+    props.update(overrides)
+    return iam.CfnRole(stack, "Role", **props)
+
+
+def profile(stack: cdk.Stack, **settings: Any) -> sagemaker.CfnUserProfile:
+    return sagemaker.CfnUserProfile(
+        stack,
+        "Profile",
+        domain_id="d-1",
+        user_profile_name="u",
+        user_settings=sagemaker.CfnUserProfile.UserSettingsProperty(**settings),
+    )
+
+
+def pipeline(stack: cdk.Stack, body: str) -> None:
+    sagemaker.CfnPipeline(
+        stack, "Pipeline", pipeline_name="p", role_arn=ROLE, pipeline_definition={"PipelineDefinitionBody": body}
+    )
+
+
+JOB = {
+    "VpcConfig": {"Subnets": ["subnet-1"], "SecurityGroupIds": ["sg-1"]},
+    "OutputDataConfig": {"KmsKeyId": KEY},
+    "ResourceConfig": {"VolumeKmsKeyId": KEY},
+}
+
+
+def body(**arguments: Any) -> str:
+    return json.dumps({"Steps": [{"Name": "Train", "Type": "Training", "Arguments": arguments}]})
+
+
+def _compliant(stack: cdk.Stack) -> None:
+    environment(stack, retain=True)
+    domain(stack)
+    role(stack)
+    profile(stack, execution_role=ROLE, security_groups=["sg-1"])
+    sagemaker.CfnSpace(
+        stack,
+        "Space",
+        domain_id="d-1",
+        space_name="s",
+        ownership_settings=sagemaker.CfnSpace.OwnershipSettingsProperty(owner_user_profile_name="u"),
+    )
+    pipeline(stack, body(**JOB))
+    s3.Bucket(stack, "Bucket", removal_policy=cdk.RemovalPolicy.RETAIN)
+
+
+def _platform_constructs(stack: cdk.Stack) -> None:
+    """The platform's own domain, profile, pipeline, group and key, in a retained environment."""
+    environment(stack, retain=True)
+    key = PlatformKey(stack, "Key", alias="alias/probe", retention=RETAINED).key
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack, "Vpc", vpc_id="vpc-1", availability_zones=["us-east-1a"], isolated_subnet_ids=["subnet-1"]
+    )
+    group = ec2.SecurityGroup.from_security_group_id(stack, "StudioGroup", "sg-1", mutable=False)
+    studio = StudioDomain(
+        stack,
+        "Domain",
+        domain_name="probe",
+        vpc=vpc,
+        subnets=vpc.isolated_subnets,
+        security_group=group,
+        key=key,
+        default_role=iam.Role.from_role_arn(stack, "Default", ROLE, mutable=False),
+        idle_timeout_minutes=60,
+        max_idle_timeout_minutes=240,
+        lifecycle_configs=[],
+        retention=RETAINED,
+    )
+    StudioUserProfile(
+        stack,
+        "Profile",
+        domain_id=studio.domain_id,
+        user="alice",
+        team="vision",
+        execution_role_arn=ROLE,
+        security_group_id="sg-1",
+        team_defaults={"JupyterLab": "arn:lcc-jl", "CodeEditor": "arn:lcc-ce"},
+        optional_configs={},
+        teardown_token=TEARDOWN_FUNCTION,
+        retain=True,
+    )
+    ReferencePipeline(
+        stack,
+        "Pipeline",
+        pipeline_name="mlexp-dev-vision--reference",
+        inputs=ReferencePipelineInputs(
+            team="vision",
+            role_arn=ROLE,
+            image_uri="111122223333.dkr.ecr.us-east-1.amazonaws.com/image:1",
+            key_arn=key.key_arn,
+            subnet_ids=["subnet-1"],
+            security_group_id="sg-1",
+            artifacts_bucket="artifacts",
+            datasets_bucket="datasets",
+            model_package_group="mlexp-dev-defect-detector",
+            processing_instance_type="ml.m5.xlarge",
+            training_instance_type="ml.m5.xlarge",
+            accuracy_threshold=0.8,
+        ),
+    )
+    ModelPackageGroup(
+        stack,
+        "Group",
+        group_name="mlexp-dev-defect-detector",
+        description="probe",
+        approver_role_arn=ROLE,
+        consumer_accounts=(),
+        retention=RETAINED,
+    )
+
+
+def _destroyed_bucket(stack: cdk.Stack, *, retain: bool) -> None:
+    environment(stack, retain=retain)
+    s3.Bucket(stack, "Bucket", removal_policy=cdk.RemovalPolicy.DESTROY)
+
+
+def _destroyed_key(stack: cdk.Stack) -> None:
+    environment(stack, retain=True)
+    kms.Key(stack, "Key", removal_policy=cdk.RemovalPolicy.DESTROY)
+
+
+def _full_access_managed_policy(stack: cdk.Stack) -> None:
+    """An AWS-managed policy the way CDK writes it (Fn::Join with the partition)."""
+    iam.Role(
+        stack,
+        "Team",
+        assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+        managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSageMakerFullAccess")],
+    )
+
+
+def _unbounded_role(stack: cdk.Stack) -> None:
+    iam.PermissionsBoundary.of(role(stack, permissions_boundary=None)).clear()
+
+
+def _pipeline_body_with_tokens_and_no_kms(stack: cdk.Stack) -> None:
+    """A definition holding CloudFormation values is a Fn::Join in the template."""
+    bucket = s3.Bucket(stack, "Bucket", removal_policy=cdk.RemovalPolicy.RETAIN)
+    arguments = {"VpcConfig": JOB["VpcConfig"], "OutputDataConfig": {"S3OutputPath": f"s3://{bucket.bucket_name}/"}}
+    pipeline(stack, stack.to_json_string(json.loads(body(**arguments))))
+
+
+BROKEN: dict[str, Build] = {
+    "SAGEMAKER_DOMAIN_VPC_ONLY": lambda s: domain(s, app_network_access_type="PublicInternetOnly"),
+    "SAGEMAKER_DOMAIN_KMS": lambda s: domain(s, kms_key_id=None),
+    "SAGEMAKER_DOMAIN_SOURCE_IDENTITY": lambda s: domain(
+        s, domain_settings=sagemaker.CfnDomain.DomainSettingsProperty(execution_role_identity_config="DISABLED")
+    ),
+    "SAGEMAKER_DOMAIN_NO_SHARING": lambda s: domain(
+        s,
+        default_user_settings=sagemaker.CfnDomain.UserSettingsProperty(
+            execution_role=ROLE,
+            security_groups=["sg-1"],
+            sharing_settings=sagemaker.CfnDomain.SharingSettingsProperty(notebook_output_option="Allowed"),
+        ),
+    ),
+    "SAGEMAKER_DOMAIN_SPACE_DEFAULTS": lambda s: domain(
+        s, default_space_settings=sagemaker.CfnDomain.DefaultSpaceSettingsProperty(execution_role=ROLE)
+    ),
+    "SAGEMAKER_PROFILE_ROLE_AND_NETWORK": lambda s: profile(s, security_groups=["sg-1"]),
+    "SAGEMAKER_SPACE_OWNED": lambda s: sagemaker.CfnSpace(s, "Space", domain_id="d-1", space_name="s"),
+    "STATEFUL_RETAINED": lambda s: _destroyed_bucket(s, retain=True),
+    "IAM_NO_FULL_ACCESS_POLICIES": _full_access_managed_policy,
+    "IAM_PERMISSIONS_BOUNDARY": _unbounded_role,
+    "SAGEMAKER_PIPELINE_VPC_AND_KMS": lambda s: pipeline(s, body(VpcConfig=JOB["VpcConfig"])),
+}
+# More ways to break a rule (the other branches of a rule), and ways that must not break one.
+MORE_BROKEN: dict[str, tuple[str, Build]] = {
+    "FullAccessAsLiteralArn": (
+        "IAM_NO_FULL_ACCESS_POLICIES",
+        lambda s: role(s, managed_policy_arns=["arn:aws:iam::aws:policy/AdministratorAccess"]),
+    ),
+    "PipelineBodyWithTokens": ("SAGEMAKER_PIPELINE_VPC_AND_KMS", _pipeline_body_with_tokens_and_no_kms),
+    "DomainWithoutSpaceSettings": ("SAGEMAKER_DOMAIN_SPACE_DEFAULTS", lambda s: domain(s, default_space_settings=None)),
+    "RetainedEnvironmentDestroyedKey": ("STATEFUL_RETAINED", _destroyed_key),
+}
+FINE: dict[str, Build] = {
+    "Compliant": _compliant,
+    "PlatformConstructs": _platform_constructs,
+    "DisposableDestroyedBucket": lambda s: _destroyed_bucket(s, retain=False),
+}
+
+
+def probe_name(rule: str) -> str:
+    return "".join(part.capitalize() for part in rule.split("_"))
+
+
+PROBES = register(
+    {
+        **FINE,
+        **{probe_name(rule): build for rule, build in BROKEN.items()},
+        **{name: build for name, (_, build) in MORE_BROKEN.items()},
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def guard_findings(pack_findings: dict[str, list[Finding]]) -> dict[str, set[str]]:
+    """Probe name -> the platform's Guard rules it failed."""
+    return {
+        name: {f.rule for f in pack_findings[name] if f.plugin == GUARD_PLUGIN and f.rule in DECLARED}
+        for name in PROBES
+    }
+
+
+def test_every_rule_in_the_file_has_a_breaking_probe() -> None:
+    assert set(BROKEN) == DECLARED
+
+
+@pytest.mark.parametrize("rule", sorted(BROKEN))
+def test_rule_fails_synth_on_a_construct_that_breaks_it_and_only_it(
+    guard_findings: dict[str, set[str]], rule: str
+) -> None:
+    assert guard_findings[probe_name(rule)] == {rule}
+
+
+@pytest.mark.parametrize("probe", sorted(MORE_BROKEN))
+def test_rule_fails_on_another_way_of_breaking_it(guard_findings: dict[str, set[str]], probe: str) -> None:
+    assert guard_findings[probe] == {MORE_BROKEN[probe][0]}
+
+
+def test_a_compliant_probe_passes_every_rule(guard_findings: dict[str, set[str]]) -> None:
+    assert guard_findings["Compliant"] == set()
+
+
+def test_the_platforms_own_constructs_pass_every_rule_in_a_retained_environment(
+    guard_findings: dict[str, set[str]],
+) -> None:
+    assert guard_findings["PlatformConstructs"] == set()
+
+
+def test_stateful_retention_is_not_required_in_disposable_environments(guard_findings: dict[str, set[str]]) -> None:
+    assert guard_findings["DisposableDestroyedBucket"] == set()

@@ -1,0 +1,43 @@
+"""The budget report (`make bench`): ratios to the empty app, medians over interleaved rounds."""
+
+from __future__ import annotations
+
+import pytest
+
+from devtools.budgets import Figure, main, median_rounds
+
+
+def test_rounds_interleave_and_each_figure_is_its_median() -> None:
+    calls: list[str] = []
+    empty_times = iter([4.0, 9.0, 5.0])
+    sample_times = iter([8.0, 7.0, 30.0])
+
+    def empty() -> float:
+        calls.append("empty")
+        return next(empty_times)
+
+    def sample() -> float:
+        calls.append("sample")
+        return next(sample_times)
+
+    assert median_rounds(3, [empty, sample]) == [5.0, 8.0]
+    assert calls == ["empty", "sample"] * 3
+
+
+@pytest.mark.parametrize(
+    ("name", "seconds", "expected"),
+    [
+        ("sample synth with the packs", 8.0, "| sample synth with the packs | 8.0 s | 2.0x | 2x | within |"),
+        ("sample synth with the packs", 8.4, "| sample synth with the packs | 8.4 s | 2.1x | 2x | OVER |"),
+        ("make test-fast", 40.0, "| make test-fast | 40.0 s | 10.0x | 8x | OVER |"),
+        ("make test", 120.0, "| make test | 120.0 s | 30.0x | 40x | within |"),
+    ],
+)
+def test_a_figure_is_a_ratio_to_the_empty_app_against_its_budget(name: str, seconds: float, expected: str) -> None:
+    assert Figure(name, seconds).line(empty=4.0) == expected
+
+
+@pytest.mark.parametrize("rounds", ["0", "21"])
+def test_rounds_out_of_range_are_one_line_and_exit_2(rounds: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--rounds", rounds]) == 2
+    assert capsys.readouterr().err == f"error: --rounds: {rounds} is not between 1 and 20\n"
