@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from typing import Any
 
 import jsii
@@ -15,7 +17,7 @@ from aws_cdk import (
     ValidationRuleSource,
 )
 
-from compliance.guard_sidecar import GUARD_RULES, RULE_SOURCE, GuardSidecar
+from compliance.guard_sidecar import GUARD_RULES, RULE_SOURCE, GuardSidecar, SidecarError
 
 
 def guard_plugin() -> CloudFormationValidatePlugin:
@@ -43,10 +45,16 @@ def stack_templates(context: IPolicyValidationContext) -> list[dict[str, Any]]:
 class SidecarGuardPlugin:
     """`guard_plugin()`'s rules and report, computed by a `GuardSidecar`. Named like the plugin
     it stands for, so CDK treats its findings the same way. The app must be created without the
-    built-in validation, which would otherwise run the default rules a second time in process."""
+    built-in validation, which would otherwise run the default rules a second time in process.
 
-    def __init__(self, sidecar: GuardSidecar) -> None:
+    If the sidecar fails at any point, this plugin says so in one line on stderr and validates in
+    process with `fallback()` instead: a slower synth, never a missing check. No method raises,
+    because CDK reads `version` again while it reports a plugin's failure."""
+
+    def __init__(self, sidecar: GuardSidecar, fallback: Callable[[], IPolicyValidationPlugin] = guard_plugin) -> None:
         self._sidecar = sidecar
+        self._make_fallback = fallback
+        self._fallback: IPolicyValidationPlugin | None = None
 
     @property
     def name(self) -> str:
@@ -54,7 +62,12 @@ class SidecarGuardPlugin:
 
     @property
     def version(self) -> str | None:
-        return self._sidecar.version
+        if self._fallback is None:
+            try:
+                return self._sidecar.version
+            except SidecarError as error:
+                self._in_process(error)
+        return self._in_process().version
 
     @property
     def rule_ids(self) -> list[str] | None:
@@ -63,14 +76,32 @@ class SidecarGuardPlugin:
     def announce(self, context: IPolicyValidationContext) -> None:
         """Send the templates as soon as they are written, so that validation runs while the
         plugins before this one do."""
-        self._sidecar.request(stack_templates(context))
+        if self._fallback is None:
+            try:
+                self._sidecar.request(stack_templates(context))
+            except SidecarError as error:
+                self._in_process(error)
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
         self.announce(context)
-        report = self._sidecar.report()
-        return PolicyValidationPluginReport(
-            success=report["success"], violations=[_violation(v) for v in report["violations"]]
-        )
+        if self._fallback is None:
+            try:
+                report = self._sidecar.report()
+                return PolicyValidationPluginReport(
+                    success=report["success"], violations=[_violation(v) for v in report["violations"]]
+                )
+            except SidecarError as error:
+                self._in_process(error)
+            except (KeyError, TypeError) as error:
+                self._in_process(SidecarError(f"the Guard sidecar's report lacks {error}"))
+        return self._in_process().validate(context)
+
+    def _in_process(self, error: SidecarError | None = None) -> IPolicyValidationPlugin:
+        if self._fallback is None:
+            print(f"warning: {error}; the Guard rules run in this process instead", file=sys.stderr)
+            self._sidecar.close()
+            self._fallback = self._make_fallback()
+        return self._fallback
 
 
 def _violation(found: dict[str, Any]) -> PolicyViolation:

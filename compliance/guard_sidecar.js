@@ -1,7 +1,7 @@
 // aws-cdk-lib's own CloudFormationValidatePlugin (the platform's Guard rules plus the default
 // rules), in a Node process of its own: see guard_sidecar.py for why.
 //
-// argv: <aws-cdk-lib package directory> <rule source name> <Guard rules file>
+// argv: <aws-cdk-lib's cloudformation-validate-plugin.js> <rule source name> <Guard rules file>
 // stdout, once the engine is built: {"ready": true, "version": ...}
 // stdin, one line per request: {"stackTemplates": [{stackConstructPath, templatePath, accountId, region}]}
 // stdout, one line per request: the plugin's report {success, violations}, or {"error": "..."}
@@ -10,12 +10,10 @@ const fs = require("fs");
 const path = require("path");
 const readline = require("readline");
 
-const [library, ruleName, ruleFile] = process.argv.slice(2);
+const [pluginFile, ruleName, ruleFile] = process.argv.slice(2);
 let plugin;
 try {
-  const { CloudFormationValidatePlugin } = require(
-    path.join(library, "core", "lib", "validation", "cloudformation-validate-plugin.js"),
-  );
+  const { CloudFormationValidatePlugin } = require(path.resolve(pluginFile));
   plugin = new CloudFormationValidatePlugin({
     guardRules: [{ name: ruleName, content: fs.readFileSync(ruleFile, "utf-8") }],
     includeDefaultRules: true,

@@ -8,14 +8,18 @@ validates the templates while cdk-nag checks them in the kernel (`docs/synth-spe
 
 The sidecar runs aws-cdk-lib's own `CloudFormationValidatePlugin`, loaded from the package jsii
 extracted (same version, rules and options as the in-process plugin), so its report is the
-in-process plugin's report. When it cannot run (no Node, jsii's package cache not filled yet or
-disabled), `start` returns None and the in-process plugin is used; the tests compare both.
+in-process plugin's report. When it cannot start (no Node, jsii's package cache not filled yet or
+disabled), `start` returns None and the in-process plugin is used; when it fails later (the
+engine does not build, the process dies or hangs), every method raises `SidecarError` and
+`compliance.guard.SidecarGuardPlugin` validates in process instead, with one warning line.
+tests/gates/test_guard_sidecar.py compares both reports and runs the fallback.
 
 This module imports nothing from aws_cdk: importing it must not start the jsii kernel.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -67,12 +71,15 @@ class GuardSidecar:
         library = cdk_library()
         if node is None or library is None:
             return None
-        process = subprocess.Popen(
-            [node, str(SCRIPT), str(library), RULE_SOURCE, str(GUARD_RULES)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
+        try:
+            process = subprocess.Popen(
+                [node, str(SCRIPT), str(library / PLUGIN_FILE), RULE_SOURCE, str(GUARD_RULES)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:  # a JSII_NODE that does not run: the in-process plugin will
+            return None
         return cls(process)
 
     @property
@@ -90,7 +97,7 @@ class GuardSidecar:
         try:
             stdin.write(line.encode())
             stdin.flush()
-        except BrokenPipeError as error:
+        except OSError as error:  # BrokenPipeError: it stopped
             raise SidecarError(f"the Guard sidecar stopped: {self._exit()}") from error
 
     def report(self) -> dict[str, Any]:
@@ -104,13 +111,11 @@ class GuardSidecar:
         return reply
 
     def close(self) -> None:
+        """End the process: closing its input ends it; one that does not end in 10 s is killed."""
         if self._process.poll() is None:
-            self._pipe(self._process.stdin).close()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            with contextlib.suppress(OSError):  # a broken pipe: it is stopping anyway
+                self._pipe(self._process.stdin).close()
+        self._exit()
 
     def _wait_ready(self) -> None:
         if self._ready:
@@ -135,11 +140,18 @@ class GuardSidecar:
                 raise SidecarError(f"the Guard sidecar stopped: {self._exit()}")
             self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
-        reply: dict[str, Any] = json.loads(line)
+        try:
+            reply: dict[str, Any] = json.loads(line)
+        except ValueError as error:
+            raise SidecarError(f"the Guard sidecar answered something that is not JSON: {line[:80]!r}") from error
         return reply
 
     def _exit(self) -> str:
-        code = self._process.wait(timeout=10)
+        try:
+            code = self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            code = self._process.wait()
         return f"exit code {code}"
 
     @staticmethod

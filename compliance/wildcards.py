@@ -75,7 +75,9 @@ def _resolve_all(records: list[Explanation]) -> dict[int, _Resolved]:
     stack_of_owner: dict[int, Stack] = {}
     for explanation in records:
         owner = explanation.owner
-        stack = stack_of_owner.setdefault(id(owner), Stack.of(owner))
+        stack = stack_of_owner.get(id(owner))
+        if stack is None:  # one jsii call per owner, not per statement
+            stack = stack_of_owner[id(owner)] = Stack.of(owner)
         by_stack.setdefault(id(stack), (stack, []))[1].append(explanation)
     resolved: dict[int, _Resolved] = {}
     for stack, group in by_stack.values():

@@ -62,13 +62,15 @@ def pytest_seconds(arguments: list[str]) -> float:
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *arguments],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"pytest {' '.join(arguments)} failed (exit {done.returncode}): run it to see why")
+        lines = [line for line in done.stdout.splitlines() if line.strip()]  # pytest's summary last
+        last = lines[-1] if lines else "run it to see why"
+        raise RuntimeError(f"pytest {' '.join(arguments)} failed (exit {done.returncode}): {last}")
     return time.perf_counter() - started
 
 
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(description="the time budgets, as ratios to an empty one-stack app")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved synth rounds (1-20, default 3)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved synth rounds (1-20, default 5)")
     parser.add_argument("--tests", action="store_true", help="also time make test-fast and make test (minutes)")
     args = parser.parse_args(argv)
     if not 1 <= args.rounds <= 20:

@@ -52,23 +52,17 @@ SERVICES = {
 }
 
 
-def _given_only(service: str) -> Any:
-    raise LookupError(f"no client for {service} was given")  # unreachable: the constructor checks
-
-
 class AwsClients:
     """The clients for one account and region, each built on first use: building one costs tens
     of milliseconds, and most commands need two of the six."""
 
-    def __init__(
-        self, build: Callable[[str], Any] | None = None, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS, **ready: Any
-    ) -> None:
+    def __init__(self, build: Callable[[str], Any], *, max_attempts: int = DEFAULT_MAX_ATTEMPTS, **ready: Any) -> None:
+        """`build(service)` makes a client when first needed; `ready` gives some already made
+        (tests hand in a client wrapped in botocore's Stubber)."""
         unknown = sorted(set(ready) - set(SERVICES))
         if unknown:
             raise TypeError(f"AwsClients: no client named {', '.join(unknown)}")
-        if build is None and set(ready) != set(SERVICES):
-            raise TypeError("AwsClients: without build, every client must be given")
-        self._build = build or _given_only
+        self._build = build
         self._clients: dict[str, Any] = dict(ready)
         self.max_attempts = max_attempts
 

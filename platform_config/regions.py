@@ -2,8 +2,10 @@
 
 A static list rather than a lookup: synthesis is offline, and a typo in a region must fail
 config validation, not a deploy. A region is supported when CloudFormation there offers every
-resource type the platform creates; the others that offer SageMaker Studio are listed with what
-they lack, so that the config error can say why. tests/platform/test_regions.py re-checks both
+resource type the platform creates; the other regions of the commercial partition (`aws`) that
+offer SageMaker Studio are listed with what they lack, so that the config error can say why. Other
+partitions (China, GovCloud, ISO, the European Sovereign Cloud) are not supported: their ARNs and
+service principals differ. tests/platform/test_regions.py re-checks both
 tables against cfn-lint's registry schemas for every resource type of the everything-on variant,
 and the cfn-lint test re-checks every configured region.
 """
@@ -33,6 +35,8 @@ _MIRROR = "AWS::CodeArtifact (the model build's package mirror)"
 _EXPERIMENTS = "AWS::SageMaker::Experiment"
 _REGISTRY = "AWS::SageMaker::ModelPackageGroup"
 _PROFILES = "AWS::SageMaker::UserProfile"
+_MLFLOW = "AWS::SageMaker::MlflowTrackingServer"
+_BUILD = "AWS::CodeBuild (the model build)"
 
 # What CloudFormation lacks there, from cfn-lint's registry schemas (checked by a test).
 MISSING_IN: dict[str, tuple[str, ...]] = {
@@ -50,6 +54,10 @@ MISSING_IN: dict[str, tuple[str, ...]] = {
     "me-central-1": (_MIRROR, _EXPERIMENTS),
     "ap-south-2": (_MIRROR, _EXPERIMENTS, _REGISTRY, _PROFILES),
     "ap-southeast-4": (_MIRROR, _EXPERIMENTS, _REGISTRY, _PROFILES),
+    "ap-southeast-5": (_MIRROR, _EXPERIMENTS),
+    "ap-southeast-7": (_MIRROR, _EXPERIMENTS),
+    "ap-southeast-6": (_MIRROR, _EXPERIMENTS, _REGISTRY, _MLFLOW),
+    "ap-east-2": (_MIRROR, _BUILD, _EXPERIMENTS, _REGISTRY),
 }
 
 

@@ -43,9 +43,10 @@ def run_by_cli() -> bool:
 
 
 def cli_context() -> dict[str, Any]:
-    """The context the CDK CLI passed to the app (what `cdk.App` reads), without building one."""
+    """The context the CDK CLI passed to the app, merged as `cdk.App` merges it, without building
+    one: the CLI splits a large context between the environment and an overflow file."""
+    context: dict[str, Any] = dict(json.loads(os.environ.get("CDK_CONTEXT_JSON") or "{}"))
     overflow = os.environ.get("CONTEXT_OVERFLOW_LOCATION_ENV")
     if overflow:
-        found: dict[str, Any] = json.loads(Path(overflow).read_text())
-        return found
-    return dict(json.loads(os.environ.get("CDK_CONTEXT_JSON") or "{}"))
+        context.update(json.loads(Path(overflow).read_text()))
+    return context

@@ -6,7 +6,9 @@ mirror, delivery), so that a new resource type cannot quietly break a region."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import cfnlint
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 from cfnlint.schema.manager import ResourceNotFoundError
 
@@ -37,6 +39,15 @@ def test_every_supported_region_offers_every_type_the_platform_creates(everythin
     assert {"AWS::CodeArtifact::Domain", "AWS::SageMaker::MlflowTrackingServer", "AWS::SageMaker::Domain"} <= types
     lacking = {region: sorted(_missing(region, types)) for region in sorted(SUPPORTED_REGIONS)}
     assert {region: missing for region, missing in lacking.items() if missing} == {}
+
+
+def test_every_commercial_region_with_studio_is_supported_or_says_what_it_lacks() -> None:
+    providers = Path(cfnlint.__file__).parent / "data" / "schemas" / "providers"
+    regions = {path.stem for path in providers.glob("*-*-*.json")}
+    commercial = {r for r in regions if not r.startswith(("cn-", "us-gov-", "us-iso", "eu-iso", "eusc-"))}
+    with_studio = {r for r in commercial if not _missing(r, {"AWS::SageMaker::Domain"})}
+    assert len(with_studio) > 20
+    assert with_studio - SUPPORTED_REGIONS - set(MISSING_IN) == set()
 
 
 def test_each_refused_region_lacks_exactly_what_its_error_says(everything_on: Synthesized) -> None:

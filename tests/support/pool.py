@@ -61,10 +61,14 @@ class _Worker:
         stdin, stdout = self._process.stdin, self._process.stdout
         if stdin is None or stdout is None:
             raise SynthFailed("the worker has no pipes")  # never: both are piped above
-        stdin.write(json.dumps(request) + "\n")
-        stdin.flush()
+        try:
+            stdin.write(json.dumps(request) + "\n")
+            stdin.flush()
+        except BrokenPipeError:
+            self.stop()
+            return {"ok": False, "error": f"the worker stopped:\n{self._log.read_text()[-20_000:]}"}
         deadline = time.monotonic() + SYNTH_TIMEOUT_SECONDS
-        # One reply line per request; nothing else is written to stdout, so select() is exact.
+        # One reply line per request; the worker writes nothing else there, so select() is exact.
         if not select.select([stdout], [], [], max(0.0, deadline - time.monotonic()))[0]:
             self.stop()
             return {"ok": False, "error": f"no answer in {SYNTH_TIMEOUT_SECONDS} s"}
@@ -73,6 +77,8 @@ class _Worker:
             self._process.wait()
             return {"ok": False, "error": f"the worker stopped:\n{self._log.read_text()[-20_000:]}"}
         reply: dict[str, Any] = json.loads(line)
+        if reply.get("fatal"):
+            self.stop()  # it exits after a fatal reply: the next request needs a new worker
         return reply
 
     def stop(self) -> None:

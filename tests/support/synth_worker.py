@@ -11,13 +11,16 @@ One process serves several syntheses: after the first, each costs a fraction of 
 (no interpreter, kernel or module start, a warm JIT), and one Guard plugin, whose validation
 engine takes seconds to build and about 150 MiB to hold, serves them all. Output is
 byte-identical to a fresh `cdk synth` (tests/gates/test_cli_synth.py compares them). After an
-error that is not a config error the process answers and exits: its jsii kernel may be unusable.
+error that is not a config error the process answers with "fatal": true and exits: its jsii
+kernel may be unusable. Replies go to the original stdout only; anything else printed (jsii
+relays Node's console output to sys.stdout) goes to stderr, so a reply line is never corrupted.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -46,12 +49,15 @@ def synthesize(request: dict[str, Any], guard: CloudFormationValidatePlugin) -> 
     (outdir / "findings.json").write_text(json.dumps([dataclasses.asdict(f) for f in findings]))
 
 
-def answer(reply: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(reply) + "\n")
-    sys.stdout.flush()
-
-
 def main() -> int:
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
+
+    def answer(reply: dict[str, Any]) -> None:
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+
     guard = guard_plugin()
     for line in sys.stdin:
         try:
@@ -60,7 +66,7 @@ def main() -> int:
             answer({"ok": False, "error": str(error)})
             continue
         except Exception:  # any failure is the pool's to report, with its traceback
-            answer({"ok": False, "error": traceback.format_exc()})
+            answer({"ok": False, "fatal": True, "error": traceback.format_exc()})
             return 1
         answer({"ok": True})
     return 0

@@ -61,15 +61,7 @@ def stubbed_clients() -> tuple[AwsClients, Stubber]:
     """Clients whose SageMaker calls a Stubber answers (for what moto does not emulate)."""
     sagemaker = client("sagemaker")
     stubber = Stubber(sagemaker)
-    clients = AwsClients(
-        sagemaker=sagemaker,
-        metrics=client("sagemaker-metrics"),
-        s3=client("s3"),
-        ecr=client("ecr"),
-        cloudformation=client("cloudformation"),
-        ec2=client("ec2"),
-        max_attempts=1,
-    )
+    clients = AwsClients(lambda service: client(service), max_attempts=1, sagemaker=sagemaker)
     return clients, stubber
 
 
