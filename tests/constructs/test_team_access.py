@@ -15,6 +15,7 @@ from aws_cdk import aws_iam as iam
 
 from platform_constructs import team_access
 from platform_constructs.team_access import TeamScope
+from tests.constructs.guardrails import GUARDRAIL_SIDS
 from tests.constructs.reading import Json, as_list, by_sid, sids
 from tests.constructs.simulation import Context, Decision, Request, decide
 from tests.support.stacks import ACCOUNT, new_stack
@@ -270,18 +271,7 @@ def guardrails(stack: cdk.Stack) -> list[Json]:
 
 
 def test_the_guardrails_are_the_job_network_key_and_approval_denies(guardrails: list[Json]) -> None:
-    assert sids(guardrails) == [
-        "DenyJobsWithoutSubnets",
-        "DenyJobsWithoutSecurityGroups",
-        "DenyJobsInOtherSubnets",
-        "DenyJobsInOtherSecurityGroups",
-        "DenyJobsWithoutVolumeKey",
-        "DenyJobsWithoutOutputKey",
-        "DenyJobsWithOtherVolumeKeys",
-        "DenyJobsWithOtherOutputKeys",
-        "DenyApproving",
-        "DenyRegisteringOtherThanPending",
-    ]
+    assert sids(guardrails) == list(GUARDRAIL_SIDS)
     assert {s["Effect"] for s in guardrails} == {"Deny"}
     assert {s["Resource"] for s in guardrails} == {"*"}
 

@@ -20,6 +20,7 @@ from platform_config.checks import MAX_MODEL_GROUPS_PER_TEAM
 from platform_constructs.team_execution_role import TeamExecutionRole, TeamGuardrails
 from stacks.platform_app import new_platform_app, project_context
 from stacks.stage_plan import plan_stages
+from tests.constructs.guardrails import GUARDRAIL_SIDS, JOB_GUARDRAIL_SIDS
 from tests.constructs.packs import register
 from tests.constructs.reading import (
     Json,
@@ -215,18 +216,7 @@ def test_the_guardrails_hold_the_stages_network_key_and_approval_denies(synthesi
     )
     assert "Roles" not in policy
     statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
-    assert list(statements) == [
-        "DenyJobsWithoutSubnets",
-        "DenyJobsWithoutSecurityGroups",
-        "DenyJobsInOtherSubnets",
-        "DenyJobsInOtherSecurityGroups",
-        "DenyJobsWithoutVolumeKey",
-        "DenyJobsWithoutOutputKey",
-        "DenyJobsWithOtherVolumeKeys",
-        "DenyJobsWithOtherOutputKeys",
-        "DenyApproving",
-        "DenyRegisteringOtherThanPending",
-    ]
+    assert list(statements) == list(GUARDRAIL_SIDS)
     key = f"arn:aws:kms:{HERE}:key/{KEY_ID}"
     assert [statements[sid]["Condition"] for sid in ("DenyJobsInOtherSubnets", "DenyJobsInOtherSecurityGroups")] == [
         {"ForAnyValue:StringNotEquals": {"sagemaker:VpcSubnets": list(SUBNETS)}},
@@ -345,14 +335,7 @@ def test_the_role_holds_every_team_access_statement(vision_statements: list[Json
             "LetSageMakerUseThePlatformKey",
             "CreateTeamJobs",
             "ObserveTeamJobs",
-            "DenyJobsWithoutSubnets",
-            "DenyJobsWithoutSecurityGroups",
-            "DenyJobsInOtherSubnets",
-            "DenyJobsInOtherSecurityGroups",
-            "DenyJobsWithoutVolumeKey",
-            "DenyJobsWithoutOutputKey",
-            "DenyJobsWithOtherVolumeKeys",
-            "DenyJobsWithOtherOutputKeys",
+            *JOB_GUARDRAIL_SIDS,
             "TagOnCreate",
             "TagOwnResources",
             "CreateRuns",
