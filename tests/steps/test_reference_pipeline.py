@@ -21,6 +21,7 @@ from platform_constructs.pipeline_definition import (
     ReferencePipelineInputs,
     build_definition,
 )
+from platform_config.image_uris import published_image
 from platform_constructs.pipeline_validation import MAX_DEFINITION_BYTES, validate
 from tests.support.synth import ROOT, Synthesized, resources
 
@@ -111,7 +112,13 @@ def test_registers_pending_approval_with_lineage() -> None:
         "Repository": {"Get": "Parameters.SourceRepository"},
         "GeneratedBy": {"Get": "Execution.PipelineExecutionArn"},
     }
-    assert set(register["CustomerMetadataProperties"]) == {"InputDataUri", "CodeUri", "ImageUri", "GitCommit"}
+    assert set(register["CustomerMetadataProperties"]) == {
+        "InputDataUri",
+        "CodeUri",
+        "ImageUri",
+        "GitCommit",
+        "EvaluationReport",
+    }
     assert definition["PipelineExperimentConfig"] == {
         "ExperimentName": {"Get": "Execution.PipelineName"},
         "TrialName": {"Get": "Execution.PipelineExecutionId"},
@@ -217,8 +224,10 @@ def test_synthesized_pipelines_validate(sample: Synthesized) -> None:
             assert validate(body) == []
             team = pipeline["Properties"]["PipelineName"].split("-")[2]
             assert f"Team{team}" in json.dumps(pipeline["Properties"]["RoleArn"])
-            image = steps(body)["Train"]["Arguments"]["AlgorithmSpecification"]["TrainingImage"]
-            assert image == f"111122223333.dkr.ecr.{stage.removeprefix('dev-')}.amazonaws.com/mlexp-sklearn:1.4-2"
+            region = stage.removeprefix("dev-")
+            job = steps(body)["Train" if team == "forecasting" else "Tune"]["Arguments"]
+            image = job.get("TrainingJobDefinition", job)["AlgorithmSpecification"]["TrainingImage"]
+            assert image == published_image("sklearn", region).uri
             assert {"Key": "Team", "Value": team} in pipeline["Properties"]["Tags"]
 
 
@@ -264,6 +273,8 @@ def _run_steps(work: Path) -> dict[str, Any]:
         str(work / "test"),
         "--output",
         str(work / "evaluation"),
+        "--predictions",
+        str(work / "predictions"),
     )
     report: dict[str, Any] = json.loads((work / "evaluation" / "evaluation.json").read_text())
     return report
