@@ -144,7 +144,7 @@ class TuningSettings(Frozen):
     max_parallel_jobs: int = Field(default=2, ge=1, le=100, strict=True)
     early_stopping: Literal["Off", "Auto"] = "Off"
     random_seed: int = Field(default=20240601, ge=0, strict=True)
-    hyperband: Hyperband | None = None
+    hyperband: Hyperband | None = Field(default=None, validate_default=True)
     warm_start: WarmStart | None = None
 
     @field_validator("ranges")
