@@ -187,7 +187,8 @@ def install() -> None:
         _replace(SageMakerModelBackend, "delete_trial_component", _delete_trial_component)
         _replace(SageMakerModelBackend, "delete_trial", _delete_trial)
         _replace(SageMakerModelBackend, "delete_experiment", _delete_experiment)
-        SageMakerResponse.list_training_jobs_for_hyper_parameter_tuning_job = _tuning_job_training_jobs
+        # moto has no such method to replace: the shim adds it (and refuses for released moto).
+        SageMakerResponse.list_training_jobs_for_hyper_parameter_tuning_job = _tuning_job_training_jobs  # type: ignore[attr-defined]
         _installed = True
 
 

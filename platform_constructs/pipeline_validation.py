@@ -101,7 +101,7 @@ def _job_problems(name: str, step: dict[str, Any]) -> list[str]:
 
 
 def _rule_problems(name: str, rules: list[dict[str, Any]]) -> list[str]:
-    names = [rule.get("RuleConfigurationName") for rule in rules]
+    names = [str(rule.get("RuleConfigurationName")) for rule in rules]
     problems = [
         f"step {name}: Debugger rule {rule} listed twice" for rule in sorted(set(names)) if names.count(rule) > 1
     ]

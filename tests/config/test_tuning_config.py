@@ -51,7 +51,10 @@ INVALID: dict[str, tuple[Change, str]] = {
         _range(1, type="Continuous"),
         f"{TUNING}.ranges.1.type: Value error, max-iterations is a Integer hyperparameter (got 'Continuous')",
     ),
-    "min not below max": (_range(0, min=5, max=5), f"{TUNING}.ranges.0.max: Value error, must be a finite number above min (5.0) (got 5)"),
+    "min not below max": (
+        _range(0, min=5, max=5),
+        f"{TUNING}.ranges.0.max: Value error, must be a finite number above min (5.0) (got 5)",
+    ),
     "a fractional integer bound": (
         _range(1, min=1.5),
         f"{TUNING}.ranges.1.max: Value error, an Integer range needs whole numbers (min 1.5) (got 400)",

@@ -21,6 +21,7 @@ from platform_constructs.pipeline_steps import get
 from platform_constructs.pipeline_tuning import ASSOCIATE_STEP, SCRIPT_MODE_SOURCE, TUNE_STEP
 from platform_constructs.pipeline_validation import validate
 from stacks.reference_options import tuning_plan
+from tests.support.aws import FAKE_CREDENTIALS
 
 KEY = "arn:aws:kms:us-east-1:111122223333:key/k"
 ROLE = "arn:aws:iam::111122223333:role/vision"
@@ -101,7 +102,11 @@ def _sdk_steps() -> dict[str, dict[str, Any]]:
     from sagemaker.workflow.quality_check_step import DataQualityCheckConfig, ModelQualityCheckConfig, QualityCheckStep
     from sagemaker.workflow.steps import TuningStep
 
-    boto = boto3.Session(region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
+    boto = boto3.Session(
+        region_name="us-east-1",
+        aws_access_key_id=FAKE_CREDENTIALS["aws_access_key_id"],
+        aws_secret_access_key=FAKE_CREDENTIALS["aws_secret_access_key"],
+    )
     session = PipelineSession(boto_session=boto, default_bucket="artifacts")
     check = CheckJobConfig(
         role=ROLE,
@@ -205,7 +210,10 @@ def test_the_quality_checks_are_the_sdks_in_the_platform_network(name: str, sdk:
     assert request["AppSpecification"] == {"ImageUri": TUNED.analyzer_image_uri}
     (given,), (wanted,) = request["ProcessingInputs"], expected["ProcessingInputs"]
     assert {**given["S3Input"], "S3Uri": None} == {**wanted["S3Input"], "S3Uri": None}
-    (output,), (wanted_output,) = request["ProcessingOutputConfig"]["Outputs"], expected["ProcessingOutputConfig"]["Outputs"]
+    (output,), (wanted_output,) = (
+        request["ProcessingOutputConfig"]["Outputs"],
+        expected["ProcessingOutputConfig"]["Outputs"],
+    )
     assert {**output["S3Output"], "S3Uri": None} == {**wanted_output["S3Output"], "S3Uri": None}
     assert request["NetworkConfig"]["EnableNetworkIsolation"] is True
     assert request["NetworkConfig"]["VpcConfig"] == {"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-a"]}
@@ -218,7 +226,9 @@ def test_without_options_the_pipeline_keeps_its_old_shape() -> None:
     assert [step["Name"] for step in definition["Steps"]] == ["Preprocess", "Train", "Evaluate", "CheckAccuracy"]
     register = steps(definition)["RegisterModel"]["Arguments"]
     assert "DriftCheckBaselines" not in register
-    assert register["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]["Std:Join"]["Values"][-1] == "evaluation.json"
+    assert (
+        register["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]["Std:Join"]["Values"][-1] == "evaluation.json"
+    )
     assert "DebugRuleConfigurations" not in steps(definition)["Train"]["Arguments"]
     assert describe(BASE) == "preprocess, train, evaluate, register"
 
@@ -279,7 +289,9 @@ def test_a_version_carries_the_executions_baselines() -> None:
     assert metrics["ModelDataQuality"]["Constraints"]["S3Uri"] == get(
         f"Steps.{DATA_QUALITY_STEP}.CalculatedBaselineConstraints"
     )
-    assert metrics["ModelQuality"]["Statistics"]["S3Uri"] == get(f"Steps.{MODEL_QUALITY_STEP}.CalculatedBaselineStatistics")
+    assert metrics["ModelQuality"]["Statistics"]["S3Uri"] == get(
+        f"Steps.{MODEL_QUALITY_STEP}.CalculatedBaselineStatistics"
+    )
     assert register["CustomerMetadataProperties"]["EvaluationReport"]["Std:Join"]["Values"][-1] == "evaluation.json"
 
 

@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
+from platform_config.image_uris import published_image
 from platform_constructs.pipeline_definition import (
     ACCURACY_PATH,
     PROPERTY_FILE,
     ReferencePipelineInputs,
     build_definition,
 )
-from platform_config.image_uris import published_image
 from platform_constructs.pipeline_validation import MAX_DEFINITION_BYTES, validate
 from tests.support.synth import ROOT, Synthesized, resources
 

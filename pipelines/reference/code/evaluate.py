@@ -56,7 +56,7 @@ def main() -> None:
     report = {"metrics": {"accuracy": {"value": accuracy}, "test_rows": {"value": len(labels)}}}
     (Path(args.output) / "evaluation.json").write_text(json.dumps(report, indent=2))
     Path(args.predictions).mkdir(parents=True, exist_ok=True)
-    rows = "".join(f"{_label(p)},{_label(t)}\n" for p, t in zip(predicted, labels))
+    rows = "".join(f"{_label(predicted[i])},{_label(labels[i])}\n" for i in range(len(labels)))
     (Path(args.predictions) / "predictions.csv").write_text("prediction,label\n" + rows)
     print(f"evaluate: accuracy {accuracy:.4f} on {len(labels)} rows")
 
