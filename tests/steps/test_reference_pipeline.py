@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import csv
 import json
-import random
 import subprocess
 import sys
 import tarfile
@@ -23,6 +21,7 @@ from platform_constructs.pipeline_definition import (
     build_definition,
 )
 from platform_constructs.pipeline_validation import MAX_DEFINITION_BYTES, validate
+from tests.support.datasets import write_dataset
 from tests.support.synth import ROOT, Synthesized, resources
 
 CODE = ROOT / "pipelines" / "reference" / "code"
@@ -231,17 +230,6 @@ def test_synthesized_pipelines_validate(sample: Synthesized) -> None:
             assert {"Key": "Team", "Value": team} in pipeline["Properties"]["Tags"]
 
 
-def _write_dataset(path: Path, rows: int = 400) -> None:
-    generator = random.Random(7)  # noqa: S311 - test data, reproducible on purpose
-    path.mkdir(parents=True)
-    with (path / "data.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["x1", "x2", "label"])
-        for _ in range(rows):
-            x1, x2 = generator.uniform(-1, 1), generator.uniform(-1, 1)
-            writer.writerow([f"{x1:.5f}", f"{x2:.5f}", int(x1 + 0.5 * x2 > 0)])
-
-
 def _run_steps(work: Path) -> dict[str, Any]:
     """The three steps as their containers run them, with SageMaker's paths under `work`."""
 
@@ -286,7 +274,7 @@ def test_reference_code_runs_end_to_end_and_reproduces(tmp_path: Path) -> None:
     reports = []
     for run in ("first", "second"):
         work = tmp_path / run
-        _write_dataset(work / "raw")
+        write_dataset(work / "raw")
         reports.append(_run_steps(work))
         assert property_file["FilePath"] == "evaluation.json"
     value: Any = reports[0]

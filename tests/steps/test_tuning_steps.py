@@ -32,6 +32,7 @@ from platform_constructs.pipeline_baselines import LABEL_COLUMN, MODEL_QUALITY_S
 from platform_constructs.pipeline_definition import ReferencePipelineInputs, build_definition
 from stacks.reference_options import tuning_plan
 from tests.support.aws import client
+from tests.support.datasets import write_dataset
 from tests.support.synth import ROOT
 from tests.support.tooling import moto_clients, run_cli, unique
 from tests.support.tuning import TrainedJob, create_tuning_job, record_training_job
@@ -80,19 +81,6 @@ CANDIDATES = (
 )
 
 
-def _dataset(path: Path, rows: int = 300) -> None:
-    import random
-
-    generator = random.Random(11)  # noqa: S311 - test data, reproducible on purpose
-    path.mkdir(parents=True)
-    with (path / "data.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["x1", "x2", "label"])
-        for _ in range(rows):
-            x1, x2 = generator.uniform(-1, 1), generator.uniform(-1, 1)
-            writer.writerow([f"{x1:.5f}", f"{x2:.5f}", int(x1 - 0.7 * x2 > 0.1)])
-
-
 def _run(script: Path, *args: str) -> str:
     done = subprocess.run([sys.executable, str(script), *args], check=True, capture_output=True, text=True)
     return done.stdout
@@ -132,7 +120,7 @@ def _training_job(work: Path, source: Path, hyperparameters: dict[str, str]) -> 
 @pytest.fixture(scope="module")
 def tuned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("tuning")
-    _dataset(work / "raw")
+    write_dataset(work / "raw", rows=300, seed=11, weight=-0.7, offset=0.1)
     _run(
         CODE / "preprocess.py",
         "--input",
