@@ -105,7 +105,7 @@ sandbox: setup-dev
 	$(PY) -m experiment_tools.emulator --port $(SANDBOX_PORT)
 
 snapshots: setup-dev
-	$(PY) -m pytest tests/test_snapshots.py --update-snapshots
+	$(PY) -m pytest tests/platform/test_snapshots.py --update-snapshots
 
 # The dev lock is resolved against the runtime pins except attrs: sagemaker 2.257.7 (tests only)
 # declares attrs<26, the runtime lock holds attrs 26.1.0 (jsii and cattrs allow it, and the SDK's
