@@ -29,9 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from access.model import ModelError, StageModel, resource_arn
-from platform_config.image_uris import published_image, repository_arn
 from access.resolver import ResolutionError
 from platform_config import PlatformConfig
+from platform_config.image_uris import published_image, repository_arn
 from platform_config.naming import Naming
 
 # Documentation accounts of AWS are 111122223333 and friends; this one is used by no config here.
@@ -191,7 +191,6 @@ class StageValues:
                     )
                 return team.model_build_source.connection_arn
         raise PlaceholderError(f"{{source_connection:{argument}}}: no team {argument!r} in the config")
-
 
     def _published_repository(self, argument: str | None) -> str:
         try:

@@ -105,18 +105,18 @@ SHIMS: tuple[Shim, ...] = (
         "does not implement it (HTTP 404)",
     ),
     Shim(
-        "tuning-job-training-jobs",
-        "ListTrainingJobsForHyperParameterTuningJob",
-        "SageMaker API Reference, ListTrainingJobsForHyperParameterTuningJob; a tuning job names its training "
-        "jobs <tuning job>-<3-digit number>-<8 hex digits>",
-        "does not implement it (no launched training jobs either): the shim lists the training jobs named so",
-    ),
-    Shim(
         "delete-order",
         "DeleteTrialComponent, DeleteTrial, DeleteExperiment",
         "SageMaker API Reference, DeleteTrialComponent (disassociate first), DeleteTrial (its components first), "
         "DeleteExperiment (its trials first)",
         "deletes an entity that is still associated or not empty",
+    ),
+    Shim(
+        "tuning-job-training-jobs",
+        "ListTrainingJobsForHyperParameterTuningJob",
+        "SageMaker API Reference, ListTrainingJobsForHyperParameterTuningJob; a tuning job names its training "
+        "jobs <tuning job>-<3-digit number>-<8 hex digits>",
+        "does not implement it (no launched training jobs either): the shim lists the training jobs named so",
     ),
 )
 

@@ -258,3 +258,41 @@ def test_a_tuning_job_without_training_jobs_fails_the_step(
     argv = ["--tuning-job", tuning, "--trial", trial, "--region", "us-east-1"]
     assert associate_runs.main(argv, client=sagemaker) == 1
     assert f"0 training jobs of {tuning}" in capsys.readouterr().out
+
+
+# -- the README's tuning walkthrough ---------------------------------------------------------------
+
+README_SECTION = "### A tuning execution's runs, ranked"
+README_REGION = "eu-west-2"  # fixed names: kept apart from the other tests in the shared emulator
+README_NAMES = {"pipeline": "mlexp-dev-vision--reference", "trial": "k2v9q7x3m1ab", "tuning": "k2v9q7x3m1ab-tune"}
+
+
+def readme_compare() -> tuple[list[str], list[str]]:
+    """The README's command (after `experiment-tools`) and the output it shows."""
+    text = (ROOT / "README.md").read_text()
+    block = text[text.index(README_SECTION) :].split("```bash\n", 1)[1].split("```", 1)[0]
+    lines = block.splitlines()
+    (command,) = [line for line in lines if line.startswith("experiment-tools ")]
+    shown = [line.removeprefix("# ").removeprefix("#") for line in lines[lines.index(command) + 1 :]]
+    return command.split()[1:], shown
+
+
+@pytest.mark.usefixtures("fake_aws_env")
+def test_the_readme_shows_what_compare_prints_for_a_tuning_execution(moto_endpoint: str, tuned: dict[str, Any]) -> None:
+    sagemaker = client("sagemaker", moto_endpoint, region=README_REGION)
+    metrics = client("sagemaker-metrics", moto_endpoint, region=README_REGION)
+    names = README_NAMES
+    known = [e["ExperimentName"] for e in sagemaker.list_experiments()["ExperimentSummaries"]]
+    if names["pipeline"] not in known:
+        sagemaker.create_experiment(ExperimentName=names["pipeline"])
+        sagemaker.create_trial(TrialName=names["trial"], ExperimentName=names["pipeline"])
+        create_tuning_job(sagemaker, names["tuning"])
+        for index, (hyperparameters, found) in enumerate(tuned["jobs"].values()):
+            job = f"{names['tuning']}-{index + 1:03d}-{index:08x}"
+            record_training_job(sagemaker, metrics, job, TrainedJob(hyperparameters, found))
+    argv = ["--tuning-job", names["tuning"], "--trial", names["trial"], "--region", README_REGION]
+    assert associate_runs.main(argv, client=sagemaker) == 0
+    command, shown = readme_compare()
+    printed = run_cli(moto_endpoint, *command, region=README_REGION)
+    assert printed.code == 0, printed.err
+    assert printed.out.splitlines() == shown
