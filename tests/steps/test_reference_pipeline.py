@@ -227,6 +227,22 @@ def test_synthesized_pipelines_validate(sample: Synthesized) -> None:
             job = steps(body)["Train" if team == "forecasting" else "Tune"]["Arguments"]
             image = job.get("TrainingJobDefinition", job)["AlgorithmSpecification"]["TrainingImage"]
             assert image == published_image("sklearn", region).uri
+            names = [step["Name"] for step in body["Steps"]]
+            if team == "vision":  # tunes and computes baselines with the region's analyzer
+                assert names == [
+                    "Preprocess",
+                    "Tune",
+                    "AssociateTuningRuns",
+                    "Evaluate",
+                    "DataQualityBaseline",
+                    "ModelQualityBaseline",
+                    "CheckAccuracy",
+                ]
+                analyzer = steps(body)["DataQualityBaseline"]["Arguments"]["AppSpecification"]["ImageUri"]
+                assert analyzer == published_image("model-monitor", region).uri
+                assert "DriftCheckBaselines" in steps(body)["RegisterModel"]["Arguments"]
+            else:  # the old shape
+                assert names == ["Preprocess", "Train", "Evaluate", "CheckAccuracy"]
             assert {"Key": "Team", "Value": team} in pipeline["Properties"]["Tags"]
 
 
