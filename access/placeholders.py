@@ -11,6 +11,8 @@
     {consumer_account:demand-forecast}          the first consumer account of a model group
     {approver:0}                                the first configured approver ARN
     {source_connection:vision}                  the CodeConnections ARN of a team's model-build source
+    {published_repository:model-monitor}        the ECR repository ARN of an AWS-published image in the
+                                                stage's region (platform_config/image_uris.json)
 
 A construct path is relative to the stage and ends at the construct (`Studio/Team-vision`);
 trailing `Resource` segments may be written or left out. Two filters may follow a placeholder:
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from access.model import ModelError, StageModel, resource_arn
 from access.resolver import ResolutionError
 from platform_config import PlatformConfig
+from platform_config.image_uris import published_image, repository_arn
 from platform_config.naming import Naming
 
 # Documentation accounts of AWS are 111122223333 and friends; this one is used by no config here.
@@ -112,6 +115,7 @@ class StageValues:
             "consumer_account": self._consumer_account,
             "approver": self._approver,
             "source_connection": self._source_connection,
+            "published_repository": self._published_repository,
         }
         handler = handlers.get(kind)
         if handler is None:
@@ -187,6 +191,13 @@ class StageValues:
                     )
                 return team.model_build_source.connection_arn
         raise PlaceholderError(f"{{source_connection:{argument}}}: no team {argument!r} in the config")
+
+    def _published_repository(self, argument: str | None) -> str:
+        try:
+            image = published_image(str(argument), self.model.region)
+        except ValueError as error:
+            raise PlaceholderError(f"{{published_repository:{argument}}}: {error}") from error
+        return repository_arn(image, self.model.partition)
 
 
 def _text(value: object, what: str) -> str:

@@ -111,6 +111,13 @@ SHIMS: tuple[Shim, ...] = (
         "DeleteExperiment (its trials first)",
         "deletes an entity that is still associated or not empty",
     ),
+    Shim(
+        "tuning-job-training-jobs",
+        "ListTrainingJobsForHyperParameterTuningJob",
+        "SageMaker API Reference, ListTrainingJobsForHyperParameterTuningJob; a tuning job names its training "
+        "jobs <tuning job>-<3-digit number>-<8 hex digits>",
+        "does not implement it (no launched training jobs either): the shim lists the training jobs named so",
+    ),
 )
 
 
@@ -180,6 +187,8 @@ def install() -> None:
         _replace(SageMakerModelBackend, "delete_trial_component", _delete_trial_component)
         _replace(SageMakerModelBackend, "delete_trial", _delete_trial)
         _replace(SageMakerModelBackend, "delete_experiment", _delete_experiment)
+        # moto has no such method to replace: the shim adds it (and refuses for released moto).
+        SageMakerResponse.list_training_jobs_for_hyper_parameter_tuning_job = _tuning_job_training_jobs  # type: ignore[attr-defined]
         _installed = True
 
 
@@ -601,6 +610,40 @@ def _search(self: Any, original: Callable[..., Any]) -> Any:
         documents = [document for _, document in present] + [document for values, document in keyed if not values]
     page, token = _page(documents, self._get_param("MaxResults"), self._get_param("NextToken"))
     return ActionResult(_without_none({"Results": [{"TrialComponent": item} for item in page], "NextToken": token}))
+
+
+# -- tuning-job-training-jobs ---------------------------------------------------------------------
+
+
+def _tuning_job_training_jobs(self: Any) -> Any:
+    """The training jobs created (CreateTrainingJob) under the names the tuning job gives its own."""
+    import re
+
+    from moto.core.responses import ActionResult
+
+    if _RELEASED.get():
+        raise NotImplementedError("ListTrainingJobsForHyperParameterTuningJob")
+    backend = self.sagemaker_backend
+    tuning = str(self._get_param("HyperParameterTuningJobName"))
+    if tuning not in backend.hyper_parameter_tuning_jobs:
+        raise _not_found(f"Amazon SageMaker can't find a tuning job with name {tuning}")
+    pattern = re.compile(rf"{re.escape(tuning)}-\d{{3}}-[0-9a-f]{{8}}")
+    summaries = [
+        _without_none(
+            {
+                "TrainingJobName": job.training_job_name,
+                "TrainingJobArn": job.arn,
+                "TuningJobName": tuning,
+                "CreationTime": job.creation_time,
+                "TrainingJobStatus": job.training_job_status,
+                "TunedHyperParameters": job.hyper_parameters or {},
+            }
+        )
+        for name, job in sorted(backend.training_jobs.items())
+        if pattern.fullmatch(name)
+    ]
+    page, token = _page(summaries, self._get_param("MaxResults"), self._get_param("NextToken"))
+    return ActionResult(_without_none({"TrainingJobSummaries": page, "NextToken": token}))
 
 
 def _sort_key(value: Any) -> tuple[int, float, str]:

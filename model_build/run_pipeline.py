@@ -17,15 +17,20 @@ Exit codes: 0 succeeded, 1 the execution failed or was stopped, 2 bad arguments 
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
+import io
 import json
 import sys
+import tarfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 TERMINAL = {"Succeeded", "Failed", "Stopped"}
+# What a tuning step's `code` channel reads (platform_constructs/pipeline_tuning.py; a test checks).
+SOURCE_ARCHIVE = "sourcedir.tar.gz"
 POLL_SECONDS = 30
 
 
@@ -55,7 +60,21 @@ def publish_code(s3: Any, code_dir: Path, code_uri_prefix: str, commit: str) -> 
     target = f"{prefix}/{commit}" if prefix else commit
     for path in files:
         s3.upload_file(str(path), bucket, f"{target}/{path.relative_to(code_dir).as_posix()}")
+    # The same files as one archive: a tuning job's training toolkit unpacks it (script mode).
+    s3.put_object(Bucket=bucket, Key=f"{target}/{SOURCE_ARCHIVE}", Body=source_archive(code_dir, files))
     return f"s3://{bucket}/{target}"
+
+
+def source_archive(code_dir: Path, files: list[Path]) -> bytes:
+    """A gzipped tar of `files`, byte-identical for the same contents (no times, owners or modes)."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as packed, tarfile.open(fileobj=packed, mode="w") as tar:
+        for path in files:
+            data = path.read_bytes()
+            info = tarfile.TarInfo(path.relative_to(code_dir).as_posix())
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
 
 
 def _pipeline_exists(sagemaker: Any, name: str) -> bool:

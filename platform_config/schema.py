@@ -8,11 +8,13 @@ import re
 from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import AfterValidator, Field, PrivateAttr, field_validator
 
 from platform_config.endpoint_catalog import ENDPOINT_CATALOG, Profile, endpoints_for
 from platform_config.naming import SAGEMAKER_NAME_PATTERN, TEAM_NAME_PATTERN
 from platform_config.regions import region_problem
+from platform_config.schema_base import Frozen, Str
+from platform_config.tuning import TeamPipelineSettings
 
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (
@@ -41,17 +43,6 @@ LOG_RETENTION_DAYS = (
 )
 PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 MIN_VPC_PREFIX, MAX_VPC_PREFIX = 16, 22
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
-
-
-def _require_str(value: Any) -> Any:
-    # YAML turns unquoted 111122223333 into an int and yes/no into booleans: refuse to guess.
-    if not isinstance(value, str):
-        raise ValueError(f"must be a string (quote it in YAML), got {type(value).__name__}")
-    return value
 
 
 def _sagemaker_name(value: str) -> str:
@@ -100,7 +91,6 @@ def _endpoint_name(value: str) -> str:
     return value
 
 
-Str = Annotated[str, BeforeValidator(_require_str)]
 SageMakerName = Annotated[Str, AfterValidator(_sagemaker_name)]
 ScopeName = Annotated[Str, AfterValidator(_scope_name)]
 EndpointName = Annotated[Str, AfterValidator(_endpoint_name)]
@@ -163,6 +153,7 @@ class TeamConfig(Frozen):
     model_build_source: CodeConnectionSource | None = Field(
         default=None, description="training code repository; default: a versioned S3 source object"
     )
+    pipeline: TeamPipelineSettings = TeamPipelineSettings()
 
 
 Account = Annotated[Str, AfterValidator(_account)]
@@ -224,8 +215,10 @@ class ReferencePipelineSettings(Frozen):
     """The reference SageMaker Pipeline every team gets: preprocess, train, evaluate, register."""
 
     enabled: bool = Field(default=True, strict=True)
-    image: Annotated[Str, AfterValidator(_image_template)] = (
-        "{account}.dkr.ecr.{region}.amazonaws.com/mlexp-sklearn:1.4-2"
+    image: Annotated[Str, AfterValidator(_image_template)] | None = Field(
+        default=None,
+        description="the team's own processing and training image; default: SageMaker's scikit-learn image "
+        "of the region, from the generated table (platform_config/image_uris.json)",
     )
     processing_instance_type: InstanceType = "ml.m5.xlarge"
     training_instance_type: InstanceType = "ml.m5.xlarge"

@@ -3,6 +3,10 @@
 preprocess (processing) -> train -> evaluate (processing, writes a property file)
 -> condition: accuracy >= threshold ? register as PendingManualApproval : fail.
 
+A team's config may make it tune instead of train (`pipeline_tuning`: the best job's model is
+evaluated and registered, every training job becomes a run of the execution), compute drift
+baselines registered with the version (`pipeline_baselines`), or run Debugger rules on training.
+
 Every job runs in the platform's subnets and security group, with the platform key on volumes
 and outputs, tagged for the team, and writes under the team's prefix of the artifacts bucket
 (`pipeline_steps`). Each execution is recorded in an experiment named after the pipeline, one
@@ -16,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from platform_constructs.pipeline_baselines import baseline_steps, drift_check_baselines, model_metrics
 from platform_constructs.pipeline_steps import (
     JobPlacement,
     get,
@@ -27,6 +32,7 @@ from platform_constructs.pipeline_steps import (
     s3_output,
     training_job,
 )
+from platform_constructs.pipeline_tuning import TuningPlan, associate_step, best_model_uri, tune_step
 
 SCHEMA_VERSION = "2020-12-01"
 TRAINING_CODE_CHANNEL = "code"
@@ -50,6 +56,13 @@ class ReferencePipelineInputs:
     processing_instance_type: str
     training_instance_type: str
     accuracy_threshold: float
+    region: str = ""
+    metric_definitions: tuple[tuple[str, str], ...] = ()
+    hyperparameters: tuple[tuple[str, str], ...] = ()
+    tuning: TuningPlan | None = None
+    analyzer_image_uri: str | None = None  # drift baselines, when set
+    debugger_image_uri: str = ""
+    debugger_rules: tuple[str, ...] = ()
 
     def team_prefix(self) -> list[Any]:
         return ["s3:/", self.artifacts_bucket, self.team, "pipelines", "reference"]
@@ -83,24 +96,66 @@ def _preprocess(inputs: ReferencePipelineInputs, place: JobPlacement) -> dict[st
     }
 
 
-def _train(inputs: ReferencePipelineInputs, place: JobPlacement) -> dict[str, Any]:
+TRAIN_DATA = processing_output("Preprocess", "train")
+
+
+def _metrics(inputs: ReferencePipelineInputs) -> list[dict[str, str]]:
+    return [{"Name": name, "Regex": regex} for name, regex in inputs.metric_definitions]
+
+
+def _debugger(inputs: ReferencePipelineInputs, place: JobPlacement) -> dict[str, Any]:
+    """Built-in rules, named after the rule so the names never change between synths. The rule
+    jobs take no VPC or key settings (DebugRuleConfiguration has none): one reason they are opt-in."""
+    if not inputs.debugger_rules:
+        return {}
     return {
-        "Name": "Train",
-        "Type": "Training",
-        "Arguments": training_job(
-            place,
-            image_uri=inputs.image_uri,
-            entrypoint=["python3", f"/opt/ml/input/data/{TRAINING_CODE_CHANNEL}/train.py"],
-            channels=[
-                s3_channel("train", processing_output("Preprocess", "train")),
-                s3_channel(TRAINING_CODE_CHANNEL, join(get("Parameters.CodeUri"), "train.py")),
-            ],
-            hyperparameters={"regularization": "1.0", "max-iterations": "200"},
-        ),
+        "DebugHookConfig": {
+            "S3OutputPath": place.output_uri("debug"),
+            "CollectionConfigurations": [{"CollectionName": "losses", "CollectionParameters": {"save_interval": "10"}}],
+        },
+        "DebugRuleConfigurations": [
+            {
+                "RuleConfigurationName": rule,
+                "RuleEvaluatorImage": inputs.debugger_image_uri,
+                "RuleParameters": {"rule_to_invoke": rule},
+            }
+            for rule in inputs.debugger_rules
+        ],
+        "ProfilerConfig": {"DisableProfiler": True},
     }
 
 
-MODEL_ARTIFACTS = get("Steps.Train.ModelArtifacts.S3ModelArtifacts")
+def _train(inputs: ReferencePipelineInputs, place: JobPlacement) -> dict[str, Any]:
+    arguments = training_job(
+        place,
+        image_uri=inputs.image_uri,
+        entrypoint=["python3", f"/opt/ml/input/data/{TRAINING_CODE_CHANNEL}/train.py"],
+        channels=[
+            s3_channel("train", TRAIN_DATA),
+            s3_channel(TRAINING_CODE_CHANNEL, join(get("Parameters.CodeUri"), "train.py")),
+        ],
+        hyperparameters=dict(inputs.hyperparameters),
+        metric_definitions=_metrics(inputs),
+    )
+    return {"Name": "Train", "Type": "Training", "Arguments": {**arguments, **_debugger(inputs, place)}}
+
+
+def _training(inputs: ReferencePipelineInputs, place: JobPlacement) -> list[dict[str, Any]]:
+    if inputs.tuning is None:
+        return [_train(inputs, place)]
+    code = get("Parameters.CodeUri")
+    return [
+        tune_step(
+            place, inputs.tuning, image_uri=inputs.image_uri, code=code, channels=[s3_channel("train", TRAIN_DATA)]
+        ),
+        associate_step(place, image_uri=inputs.image_uri, code=code, region=inputs.region),
+    ]
+
+
+def model_artifacts(inputs: ReferencePipelineInputs, place: JobPlacement) -> Any:
+    if inputs.tuning is not None:
+        return best_model_uri(place)
+    return get("Steps.Train.ModelArtifacts.S3ModelArtifacts")
 
 
 def _evaluate(inputs: ReferencePipelineInputs, place: JobPlacement) -> dict[str, Any]:
@@ -113,10 +168,13 @@ def _evaluate(inputs: ReferencePipelineInputs, place: JobPlacement) -> dict[str,
             code=get("Parameters.CodeUri"),
             script="evaluate.py",
             inputs=[
-                s3_input("model", MODEL_ARTIFACTS, "/opt/ml/processing/model"),
+                s3_input("model", model_artifacts(inputs, place), "/opt/ml/processing/model"),
                 s3_input("test", processing_output("Preprocess", "test"), "/opt/ml/processing/test"),
             ],
-            outputs=[s3_output(place, "evaluation", "/opt/ml/processing/evaluation")],
+            outputs=[
+                s3_output(place, "evaluation", "/opt/ml/processing/evaluation"),
+                s3_output(place, "predictions", "/opt/ml/processing/predictions"),
+            ],
         ),
         "PropertyFiles": [
             {"PropertyFileName": PROPERTY_FILE, "OutputName": "evaluation", "FilePath": "evaluation.json"}
@@ -129,7 +187,18 @@ ACCURACY = {
 }
 
 
-def _register(inputs: ReferencePipelineInputs) -> dict[str, Any]:
+EVALUATION_REPORT = join(processing_output("Evaluate", "evaluation"), "evaluation.json")
+
+
+def _quality(inputs: ReferencePipelineInputs) -> dict[str, Any]:
+    """Drift baselines and the version's metrics; without baselines, the evaluation report."""
+    if inputs.analyzer_image_uri is None:
+        report = {"ContentType": "application/json", "S3Uri": EVALUATION_REPORT}
+        return {"ModelMetrics": {"ModelQuality": {"Statistics": report}}}
+    return {"ModelMetrics": model_metrics(), "DriftCheckBaselines": drift_check_baselines()}
+
+
+def _register(inputs: ReferencePipelineInputs, place: JobPlacement) -> dict[str, Any]:
     """PendingManualApproval, with the lineage a reproduction needs (code, data, image, execution)."""
     return {
         "Name": "RegisterModel",
@@ -141,20 +210,13 @@ def _register(inputs: ReferencePipelineInputs) -> dict[str, Any]:
                 "Reference pipeline execution", get("Execution.PipelineExecutionId"), on=" "
             ),
             "InferenceSpecification": {
-                "Containers": [{"Image": inputs.image_uri, "ModelDataUrl": MODEL_ARTIFACTS}],
+                "Containers": [{"Image": inputs.image_uri, "ModelDataUrl": model_artifacts(inputs, place)}],
                 "SupportedContentTypes": ["text/csv"],
                 "SupportedResponseMIMETypes": ["text/csv"],
                 "SupportedRealtimeInferenceInstanceTypes": ["ml.m5.large", "ml.m5.xlarge"],
                 "SupportedTransformInstanceTypes": ["ml.m5.xlarge"],
             },
-            "ModelMetrics": {
-                "ModelQuality": {
-                    "Statistics": {
-                        "ContentType": "application/json",
-                        "S3Uri": join(processing_output("Evaluate", "evaluation"), "evaluation.json"),
-                    }
-                }
-            },
+            **_quality(inputs),
             "MetadataProperties": {
                 "CommitId": get("Parameters.GitCommit"),
                 "Repository": get("Parameters.SourceRepository"),
@@ -165,12 +227,13 @@ def _register(inputs: ReferencePipelineInputs) -> dict[str, Any]:
                 "CodeUri": get("Parameters.CodeUri"),
                 "ImageUri": inputs.image_uri,
                 "GitCommit": get("Parameters.GitCommit"),
+                "EvaluationReport": EVALUATION_REPORT,
             },
         },
     }
 
 
-def _check_accuracy(inputs: ReferencePipelineInputs) -> dict[str, Any]:
+def _check_accuracy(inputs: ReferencePipelineInputs, place: JobPlacement) -> dict[str, Any]:
     fail = {
         "Name": "AccuracyBelowThreshold",
         "Type": "Fail",
@@ -191,7 +254,7 @@ def _check_accuracy(inputs: ReferencePipelineInputs) -> dict[str, Any]:
                     "RightValue": get("Parameters.AccuracyThreshold"),
                 }
             ],
-            "IfSteps": [_register(inputs)],
+            "IfSteps": [_register(inputs, place)],
             "ElseSteps": [fail],
         },
     }
@@ -223,5 +286,27 @@ def build_definition(inputs: ReferencePipelineInputs) -> dict[str, Any]:
             "ExperimentName": get("Execution.PipelineName"),
             "TrialName": get("Execution.PipelineExecutionId"),
         },
-        "Steps": [_preprocess(inputs, place), _train(inputs, place), _evaluate(inputs, place), _check_accuracy(inputs)],
+        "Steps": _steps(inputs, place),
     }
+
+
+def _steps(inputs: ReferencePipelineInputs, place: JobPlacement) -> list[dict[str, Any]]:
+    steps = [_preprocess(inputs, place), *_training(inputs, place), _evaluate(inputs, place)]
+    if inputs.analyzer_image_uri is not None:
+        steps += baseline_steps(
+            place,
+            image_uri=inputs.analyzer_image_uri,
+            group=inputs.model_package_group,
+            training_data=TRAIN_DATA,
+            predictions=join(processing_output("Evaluate", "predictions"), "predictions.csv"),
+        )
+    return [*steps, _check_accuracy(inputs, place)]
+
+
+def describe(inputs: ReferencePipelineInputs) -> str:
+    """The steps in a few words, for the pipeline's description."""
+    training = "tune (runs associated with the execution)" if inputs.tuning else "train"
+    if inputs.debugger_rules:
+        training += f" with Debugger rules {', '.join(inputs.debugger_rules)}"
+    baselines = ", drift baselines" if inputs.analyzer_image_uri is not None else ""
+    return f"preprocess, {training}, evaluate{baselines}, register"

@@ -75,16 +75,15 @@ def processing_output(step: str, output: str) -> dict[str, str]:
     return get(f"Steps.{step}.ProcessingOutputConfig.Outputs['{output}'].S3Output.S3Uri")
 
 
-def processing_job(
+def processing_request(
     place: JobPlacement,
     *,
-    image_uri: str,
-    code: Any,
-    script: str,
+    app: dict[str, Any],
     inputs: list[dict[str, Any]],
     outputs: list[dict[str, Any]],
+    isolated: bool,
 ) -> dict[str, Any]:
-    """A processing job running `script` from the code channel, in the platform's network."""
+    """A CreateProcessingJob request in the platform's network, the platform key on volume and outputs."""
     return {
         "ProcessingResources": {
             "ClusterConfig": {
@@ -94,18 +93,42 @@ def processing_job(
                 "VolumeKmsKeyId": place.key_arn,
             }
         },
-        "AppSpecification": {"ImageUri": image_uri, "ContainerEntrypoint": ["python3", f"{PROCESSING_CODE}/{script}"]},
+        "AppSpecification": app,
         "RoleArn": place.role_arn,
-        "ProcessingInputs": [s3_input("code", join(code, script), PROCESSING_CODE), *inputs],
+        "ProcessingInputs": inputs,
         "ProcessingOutputConfig": {"Outputs": outputs, "KmsKeyId": place.key_arn},
         "NetworkConfig": {
             "EnableInterContainerTrafficEncryption": True,
-            "EnableNetworkIsolation": False,
+            "EnableNetworkIsolation": isolated,
             "VpcConfig": place.network,
         },
         "StoppingCondition": {"MaxRuntimeInSeconds": MAX_RUNTIME_SECONDS},
         "Tags": place.tags,
     }
+
+
+def processing_job(
+    place: JobPlacement,
+    *,
+    image_uri: str,
+    code: Any,
+    script: str,
+    inputs: list[dict[str, Any]],
+    outputs: list[dict[str, Any]],
+    arguments: list[Any] | None = None,
+) -> dict[str, Any]:
+    """A processing job running `script` from the code channel. Not network-isolated: the
+    reference steps have always run with the VPC's endpoints, and a step that calls AWS needs them."""
+    app: dict[str, Any] = {"ImageUri": image_uri, "ContainerEntrypoint": ["python3", f"{PROCESSING_CODE}/{script}"]}
+    if arguments:
+        app["ContainerArguments"] = arguments
+    return processing_request(
+        place,
+        app=app,
+        inputs=[s3_input("code", join(code, script), PROCESSING_CODE), *inputs],
+        outputs=outputs,
+        isolated=False,
+    )
 
 
 def s3_channel(name: str, uri: Any) -> dict[str, Any]:
@@ -117,21 +140,17 @@ def s3_channel(name: str, uri: Any) -> dict[str, Any]:
     }
 
 
-def training_job(
+def training_definition(
     place: JobPlacement,
     *,
-    image_uri: str,
-    entrypoint: list[str],
+    algorithm: dict[str, Any],
     channels: list[dict[str, Any]],
-    hyperparameters: dict[str, str],
 ) -> dict[str, Any]:
-    """A training job in the platform's network, its model written under the execution's folder."""
+    """What a training job and a tuning job's training jobs share: the platform's network (isolated:
+    the training code needs no network, SageMaker itself fetches the channels and writes the
+    model), the platform key, the model under the execution's folder."""
     return {
-        "AlgorithmSpecification": {
-            "TrainingImage": image_uri,
-            "TrainingInputMode": "File",
-            "ContainerEntrypoint": entrypoint,
-        },
+        "AlgorithmSpecification": {"TrainingInputMode": "File", **algorithm},
         "RoleArn": place.role_arn,
         "InputDataConfig": channels,
         "OutputDataConfig": {"S3OutputPath": place.output_uri("model"), "KmsKeyId": place.key_arn},
@@ -142,8 +161,25 @@ def training_job(
             "VolumeKmsKeyId": place.key_arn,
         },
         "VpcConfig": place.network,
+        "EnableNetworkIsolation": True,
         "EnableInterContainerTrafficEncryption": True,
         "StoppingCondition": {"MaxRuntimeInSeconds": MAX_RUNTIME_SECONDS},
+    }
+
+
+def training_job(
+    place: JobPlacement,
+    *,
+    image_uri: str,
+    entrypoint: list[str],
+    channels: list[dict[str, Any]],
+    hyperparameters: dict[str, str],
+    metric_definitions: list[dict[str, str]],
+) -> dict[str, Any]:
+    """A training job running `entrypoint`; its metrics are read from its log (`metric_definitions`)."""
+    algorithm = {"TrainingImage": image_uri, "ContainerEntrypoint": entrypoint, "MetricDefinitions": metric_definitions}
+    return {
+        **training_definition(place, algorithm=algorithm, channels=channels),
         "HyperParameters": hyperparameters,
         "Tags": place.tags,
     }

@@ -56,20 +56,34 @@ def _reference_problems(path: str, parameters: dict[str, Any], steps: dict[str, 
     return problems
 
 
+def _job_settings(step: dict[str, Any]) -> tuple[Any, Any, Any, Any] | None:
+    """(VPC configuration, output key, volume key, tags) of a job step; None for other steps."""
+    args = step["Arguments"]
+    if step["Type"] in ("Processing", "QualityCheck"):
+        return (
+            args.get("NetworkConfig", {}).get("VpcConfig"),
+            args.get("ProcessingOutputConfig", {}).get("KmsKeyId"),
+            args.get("ProcessingResources", {}).get("ClusterConfig", {}).get("VolumeKmsKeyId"),
+            args.get("Tags", []),
+        )
+    job = args.get("TrainingJobDefinition", {}) if step["Type"] == "Tuning" else args
+    if step["Type"] in ("Training", "Tuning"):
+        return (
+            job.get("VpcConfig"),
+            job.get("OutputDataConfig", {}).get("KmsKeyId"),
+            job.get("ResourceConfig", {}).get("VolumeKmsKeyId"),
+            args.get("Tags", []),
+        )
+    return None
+
+
 def _job_problems(name: str, step: dict[str, Any]) -> list[str]:
     """Network, encryption and the team's tag of one job step (the team role creates jobs only with
     it: a step without it fails at run time with AccessDenied)."""
-    args = step["Arguments"]
-    if step["Type"] == "Processing":
-        vpc = args.get("NetworkConfig", {}).get("VpcConfig")
-        output_key = args.get("ProcessingOutputConfig", {}).get("KmsKeyId")
-        volume_key = args.get("ProcessingResources", {}).get("ClusterConfig", {}).get("VolumeKmsKeyId")
-    elif step["Type"] == "Training":
-        vpc = args.get("VpcConfig")
-        output_key = args.get("OutputDataConfig", {}).get("KmsKeyId")
-        volume_key = args.get("ResourceConfig", {}).get("VolumeKmsKeyId")
-    else:
+    settings = _job_settings(step)
+    if settings is None:
         return []
+    vpc, output_key, volume_key, tags = settings
     problems = []
     if not vpc:
         problems.append(f"step {name}: no VPC configuration")
@@ -77,8 +91,25 @@ def _job_problems(name: str, step: dict[str, Any]) -> list[str]:
         problems.append(f"step {name}: outputs not encrypted with KMS")
     if not volume_key:
         problems.append(f"step {name}: volume not encrypted with KMS")
-    if not any(tag.get("Key") == TEAM_TAG for tag in args.get("Tags", [])):
+    if not any(tag.get("Key") == TEAM_TAG for tag in tags):
         problems.append(f"step {name}: no {TEAM_TAG} tag (the team role creates jobs only with it)")
+    if step["Type"] == "QualityCheck" and not step["Arguments"].get("NetworkConfig", {}).get("EnableNetworkIsolation"):
+        problems.append(f"step {name}: the analyzer needs no network: isolate it")
+    if step["Type"] == "Training" and step["Arguments"].get("DebugRuleConfigurations"):
+        problems += _rule_problems(name, step["Arguments"]["DebugRuleConfigurations"])
+    return problems
+
+
+def _rule_problems(name: str, rules: list[dict[str, Any]]) -> list[str]:
+    names = [str(rule.get("RuleConfigurationName")) for rule in rules]
+    problems = [
+        f"step {name}: Debugger rule {rule} listed twice" for rule in sorted(set(names)) if names.count(rule) > 1
+    ]
+    problems += [
+        f"step {name}: Debugger rule {rule.get('RuleConfigurationName')} has no image"
+        for rule in rules
+        if not rule.get("RuleEvaluatorImage")
+    ]
     return problems
 
 

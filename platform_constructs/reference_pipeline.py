@@ -6,7 +6,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from platform_constructs.pipeline_definition import ReferencePipelineInputs, build_definition
+from platform_constructs.pipeline_definition import ReferencePipelineInputs, build_definition, describe
 from platform_constructs.pipeline_validation import validate
 
 
@@ -27,7 +27,7 @@ class ReferencePipeline(Construct):
             "Resource",
             pipeline_name=pipeline_name,
             pipeline_display_name=pipeline_name,
-            pipeline_description=f"Reference pipeline of team {inputs.team}: preprocess, train, evaluate, register",
+            pipeline_description=f"Reference pipeline of team {inputs.team}: {describe(inputs)}",
             role_arn=inputs.role_arn,
             pipeline_definition={"PipelineDefinitionBody": Stack.of(self).to_json_string(self.definition)},
             # Typed `Any` in the L1, so CDK does not convert a property struct: give the template's keys.

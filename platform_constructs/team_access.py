@@ -62,6 +62,7 @@ class TeamScope:
     model_package_groups: tuple[str, ...]
     pipeline_prefix: str
     mlflow_server_arn: str | None = None
+    published_repositories: tuple[str, ...] = ()  # AWS-published images the team's pipeline runs
 
 
 def _arn(stack: Stack, service: str, resource: str, name: str, fmt: ArnFormat = ArnFormat.SLASH_RESOURCE_NAME) -> str:
@@ -413,6 +414,7 @@ def operations(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
             resources=[repositories],
             why={repositories: "teams choose their image repositories; limited to this account-region's ECR"},
         ),
+        *_published_images(scope),
         explained(
             sid="AttachJobsToThePlatformSubnets",
             actions=["ec2:CreateNetworkInterface"],
@@ -433,6 +435,20 @@ def operations(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
             resources=[interfaces],
             why={interfaces: "job network interfaces are created by SageMaker at run time and unknown in advance"},
         ),
+    ]
+
+
+def _published_images(scope: TeamScope) -> list[iam.PolicyStatement]:
+    """Exactly the AWS-published repositories of the images the team's pipeline uses (scikit-learn,
+    Model Monitor's analyzer, Debugger's rules), named from the generated per-region table."""
+    if not scope.published_repositories:
+        return []
+    return [
+        explained(
+            sid="PullPublishedSageMakerImages",
+            actions=["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            resources=list(scope.published_repositories),
+        )
     ]
 
 

@@ -64,6 +64,7 @@ class TeamExecutionRole(Construct):
         model_package_group_names: tuple[str, ...],
         pipeline_prefix: str,
         mlflow_server_arn: str | None = None,
+        published_repositories: tuple[str, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.team = team
@@ -90,6 +91,7 @@ class TeamExecutionRole(Construct):
             model_package_groups=model_package_group_names,
             pipeline_prefix=pipeline_prefix,
             mlflow_server_arn=mlflow_server_arn,
+            published_repositories=published_repositories,
         )
         stack = Stack.of(self)
         # Managed policies by concern, each under IAM's 6,144-character limit for a managed policy;

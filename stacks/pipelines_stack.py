@@ -15,13 +15,13 @@ from constructs import Construct
 from platform_constructs.model_approval import ModelApprovalNotifications
 from platform_constructs.pipeline_definition import ReferencePipelineInputs
 from platform_constructs.reference_pipeline import ReferencePipeline
+from stacks.reference_options import ReferenceOptions
 
 
 @dataclass(frozen=True)
 class JobSettings:
-    """The image and sizes of the reference pipelines' jobs (`reference_pipeline` in config)."""
+    """The sizes of the reference pipelines' jobs (`reference_pipeline` in config)."""
 
-    image_uri: str
     processing_instance_type: str
     training_instance_type: str
     accuracy_threshold: float
@@ -33,6 +33,7 @@ class TeamPipeline:
     name: str
     role_arn: str
     model_package_group: str
+    options: ReferenceOptions
 
 
 class PipelinesStack(Stack):
@@ -69,7 +70,7 @@ class PipelinesStack(Stack):
                 inputs=ReferencePipelineInputs(
                     team=spec.team,
                     role_arn=spec.role_arn,
-                    image_uri=jobs.image_uri,
+                    image_uri=spec.options.image_uri,
                     key_arn=key.key_arn,
                     subnet_ids=[subnet.subnet_id for subnet in subnets],
                     security_group_id=security_group.security_group_id,
@@ -79,6 +80,13 @@ class PipelinesStack(Stack):
                     processing_instance_type=jobs.processing_instance_type,
                     training_instance_type=jobs.training_instance_type,
                     accuracy_threshold=jobs.accuracy_threshold,
+                    region=self.region,
+                    metric_definitions=spec.options.metric_definitions,
+                    hyperparameters=spec.options.hyperparameters,
+                    tuning=spec.options.tuning,
+                    analyzer_image_uri=spec.options.analyzer_image_uri,
+                    debugger_image_uri=spec.options.debugger_image_uri,
+                    debugger_rules=spec.options.debugger_rules,
                 ),
             )
             Tags.of(pipeline).add("Team", spec.team)

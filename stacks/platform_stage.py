@@ -143,12 +143,12 @@ class PlatformStage(Stage):
                     name=team.reference_pipeline,
                     role_arn=self.studio.team_roles[team.name].role.role_arn,
                     model_package_group=team.model_package_groups[0],
+                    options=team.reference,
                 )
                 for team in plan.teams
-                if team.reference_pipeline
+                if team.reference_pipeline and team.reference
             ),
             jobs=JobSettings(
-                image_uri=settings.image.format(account=plan.account, region=plan.region.name),
                 processing_instance_type=settings.processing_instance_type,
                 training_instance_type=settings.training_instance_type,
                 accuracy_threshold=settings.accuracy_threshold,

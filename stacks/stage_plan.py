@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from aws_cdk import Aws
+
 from platform_config.endpoint_catalog import endpoints_for_names
 from platform_config.naming import Naming, StackKind
 from platform_config.placement import place_users
@@ -18,6 +20,7 @@ from platform_config.schema import EnvironmentConfig, NoncurrentVersions, Platfo
 from platform_constructs.model_build_pipeline import CodeSource
 from platform_constructs.stateful import Retention
 from platform_constructs.studio_lifecycle_config import content_digest
+from stacks.reference_options import ReferenceOptions, reference_options
 
 # What enabled features need to work without internet, whatever the endpoint profile says.
 MLFLOW_ENDPOINTS = ("sagemaker-experiments",)
@@ -68,6 +71,11 @@ class TeamPlan:
     reference_pipeline: str | None  # its name, when the team has one
     build_source: CodeSource | None
     builds: bool  # a model-build pipeline reruns the reference pipeline
+    reference: ReferenceOptions | None = None  # images, tuning, baselines and rules of its pipeline
+
+    @property
+    def published_repositories(self) -> tuple[str, ...]:
+        return self.reference.repositories if self.reference else ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +148,15 @@ class StagePlan:
                     if source
                     else None,
                     builds=has_pipeline and self.config.model_build.enabled,
+                    reference=reference_options(
+                        self.config.reference_pipeline,
+                        team.pipeline,
+                        account=self.account,
+                        region=self.region.name,
+                        partition=Aws.PARTITION,
+                    )
+                    if has_pipeline
+                    else None,
                 )
             )
         return tuple(plans)

@@ -114,6 +114,7 @@ class StudioStack(Stack):
                 model_package_group_names=team.model_package_groups,
                 pipeline_prefix=team.pipeline_prefix,
                 mlflow_server_arn=mlflow_server_arn,
+                published_repositories=team.published_repositories,
             )
             defaults = TeamStudioDefaults(
                 self,

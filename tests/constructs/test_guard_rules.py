@@ -22,6 +22,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 
 from compliance.gate import Finding
 from compliance.guard_sidecar import GUARD_RULES
+from platform_config.tuning import TuningSettings
 from platform_constructs.model_package_group import ModelPackageGroup
 from platform_constructs.pipeline_definition import ReferencePipelineInputs
 from platform_constructs.platform_key import PlatformKey
@@ -29,6 +30,7 @@ from platform_constructs.reference_pipeline import ReferencePipeline
 from platform_constructs.stateful import Retention
 from platform_constructs.studio_domain import StudioDomain
 from platform_constructs.studio_user_profile import StudioUserProfile
+from stacks.reference_options import tuning_plan
 from tests.constructs.packs import register
 
 GUARD_PLUGIN = "CloudFormation Validate"
@@ -37,6 +39,10 @@ ROLE = "arn:aws:iam::111122223333:role/team"
 TEARDOWN_FUNCTION = "arn:aws:lambda:us-east-1:111122223333:function:teardown"
 KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 RETAINED = Retention(retain=True)
+# The platform's own pipeline in the probe tunes and computes baselines: every rule sees its steps.
+TUNING = tuning_plan(
+    TuningSettings.model_validate({"ranges": [{"name": "solver", "type": "Categorical", "values": ["lbfgs", "saga"]}]})
+)
 Build = Callable[[cdk.Stack], Any]
 
 
@@ -111,6 +117,26 @@ def body(**arguments: Any) -> str:
     return json.dumps({"Steps": [{"Name": "Train", "Type": "Training", "Arguments": arguments}]})
 
 
+def step_body(step_type: str, **fields: Any) -> str:
+    """A definition with one step of `step_type` (a job in the VPC with KMS, as every rule wants)."""
+    return json.dumps({"Steps": [{"Name": "Step", "Type": step_type, "Arguments": JOB, **fields}]})
+
+
+def _tuning_without_seed(stack: cdk.Stack) -> None:
+    arguments = {"HyperParameterTuningJobConfig": {"Strategy": "Bayesian"}, "EnableNetworkIsolation": True, **JOB}
+    pipeline(stack, json.dumps({"Steps": [{"Name": "Tune", "Type": "Tuning", "Arguments": arguments}]}))
+
+
+def _tuning_not_isolated_with_tokens(stack: cdk.Stack) -> None:
+    bucket = s3.Bucket(stack, "Bucket", removal_policy=cdk.RemovalPolicy.RETAIN)
+    config = {"RandomSeed": 7, "S3": f"s3://{bucket.bucket_name}/"}
+    steps = [{"Name": "Tune", "Type": "Tuning", "Arguments": {"HyperParameterTuningJobConfig": config, **JOB}}]
+    pipeline(stack, stack.to_json_string({"Steps": steps}))
+
+
+CHECKED = {"SkipCheck": True, "FailOnViolation": True, "RegisterNewBaseline": True}
+
+
 def _compliant(stack: cdk.Stack) -> None:
     environment(stack, retain=True)
     domain(stack)
@@ -179,6 +205,9 @@ def _platform_constructs(stack: cdk.Stack) -> None:
             processing_instance_type="ml.m5.xlarge",
             training_instance_type="ml.m5.xlarge",
             accuracy_threshold=0.8,
+            region="us-east-1",
+            tuning=TUNING,
+            analyzer_image_uri="156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer",
         ),
     )
     ModelPackageGroup(
@@ -246,6 +275,8 @@ BROKEN: dict[str, Build] = {
     "IAM_NO_FULL_ACCESS_POLICIES": _full_access_managed_policy,
     "IAM_PERMISSIONS_BOUNDARY": _unbounded_role,
     "SAGEMAKER_PIPELINE_VPC_AND_KMS": lambda s: pipeline(s, body(VpcConfig=JOB["VpcConfig"])),
+    "SAGEMAKER_PIPELINE_TUNING_SEEDED_AND_ISOLATED": _tuning_without_seed,
+    "SAGEMAKER_PIPELINE_QUALITY_CHECK_ISOLATED": lambda s: pipeline(s, step_body("QualityCheck", **CHECKED)),
 }
 # More ways to break a rule (the other branches of a rule), and ways that must not break one.
 MORE_BROKEN: dict[str, tuple[str, Build]] = {
@@ -256,6 +287,11 @@ MORE_BROKEN: dict[str, tuple[str, Build]] = {
     "PipelineBodyWithTokens": ("SAGEMAKER_PIPELINE_VPC_AND_KMS", _pipeline_body_with_tokens_and_no_kms),
     "DomainWithoutSpaceSettings": ("SAGEMAKER_DOMAIN_SPACE_DEFAULTS", lambda s: domain(s, default_space_settings=None)),
     "RetainedEnvironmentDestroyedKey": ("STATEFUL_RETAINED", _destroyed_key),
+    "TuningNotIsolatedWithTokens": ("SAGEMAKER_PIPELINE_TUNING_SEEDED_AND_ISOLATED", _tuning_not_isolated_with_tokens),
+    "QualityCheckWithoutItsBaseline": (
+        "SAGEMAKER_PIPELINE_QUALITY_CHECK_ISOLATED",
+        lambda s: pipeline(s, step_body("QualityCheck", EnableNetworkIsolation=True, SkipCheck=False)),
+    ),
 }
 FINE: dict[str, Build] = {
     "Compliant": _compliant,

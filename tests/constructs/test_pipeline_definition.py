@@ -125,6 +125,9 @@ def test_a_version_carries_the_lineage_a_reproduction_needs(definition: dict[str
         "CodeUri": get("Parameters.CodeUri"),
         "ImageUri": INPUTS.image_uri,
         "GitCommit": get("Parameters.GitCommit"),
+        "EvaluationReport": join(
+            get("Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"), "evaluation.json"
+        ),
     }
 
 

@@ -54,6 +54,7 @@ def training() -> dict[str, object]:
         entrypoint=["python3", "/opt/ml/input/data/code/train.py"],
         channels=[s3_channel("train", "s3://artifacts/vision/train")],
         hyperparameters={"max-iterations": "200"},
+        metric_definitions=[{"Name": "validation:accuracy", "Regex": "validation:accuracy=([0-9.]+);"}],
     )
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ from botocore.stub import Stubber
 
 from model_build import run_pipeline
 from platform_constructs.model_build_pipeline import BOTO3_VERSION
+from platform_constructs.pipeline_tuning import SOURCE_ARCHIVE
 from tests.support.aws import client
 from tests.support.synth import ROOT, Synthesized, resources
 
@@ -61,8 +65,31 @@ def test_code_is_published_under_its_commit(tmp_path: Path, moto_clients: tuple[
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="artifacts", Prefix="vision/")["Contents"])
     assert keys == [
         "vision/pipelines/reference/code/abc123/lib/util.py",
+        "vision/pipelines/reference/code/abc123/sourcedir.tar.gz",
         "vision/pipelines/reference/code/abc123/train.py",
     ]
+    archive = s3.get_object(Bucket="artifacts", Key="vision/pipelines/reference/code/abc123/sourcedir.tar.gz")
+    with tarfile.open(fileobj=io.BytesIO(archive["Body"].read())) as tar:
+        assert tar.getnames() == ["lib/util.py", "train.py"]
+        member = tar.extractfile("train.py")
+        assert member is not None
+        assert member.read() == (tmp_path / "code" / "train.py").read_bytes()
+
+
+def test_the_source_archive_is_byte_identical_for_the_same_code(tmp_path: Path) -> None:
+    """Script mode unpacks it in a tuning job's training jobs: the same commit gives the same bytes."""
+    args(tmp_path)
+    code = tmp_path / "code"
+    files = sorted(p for p in code.rglob("*") if p.is_file())
+    first = run_pipeline.source_archive(code, files)
+    os.utime(files[0], (1, 1))
+    assert run_pipeline.source_archive(code, files) == first
+    (code / "train.py").write_text("changed = True\n")
+    assert run_pipeline.source_archive(code, files) != first
+
+
+def test_the_archive_is_where_the_tuning_step_reads_it() -> None:
+    assert run_pipeline.SOURCE_ARCHIVE == SOURCE_ARCHIVE
 
 
 def test_upsert_creates_then_updates(moto_clients: tuple[Any, Any]) -> None:
@@ -131,6 +158,7 @@ def test_failed_execution_fails_the_build_with_the_step_reason(tmp_path: Path) -
     sm_stub, s3_stub = Stubber(sagemaker), Stubber(s3)
     s3_stub.add_response("put_object", {}, None)
     s3_stub.add_response("put_object", {}, None)
+    s3_stub.add_response("put_object", {}, None)  # sourcedir.tar.gz
     sm_stub.add_response("start_pipeline_execution", {"PipelineExecutionArn": arn})
     sm_stub.add_response("describe_pipeline_execution", {"PipelineExecutionStatus": "Executing"})
     sm_stub.add_response("describe_pipeline_execution", {"PipelineExecutionStatus": "Failed"})

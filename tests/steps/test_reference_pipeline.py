@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import copy
-import csv
 import json
-import random
 import subprocess
 import sys
 import tarfile
@@ -15,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from platform_config.image_uris import published_image
 from platform_constructs.pipeline_definition import (
     ACCURACY_PATH,
     PROPERTY_FILE,
@@ -22,6 +21,7 @@ from platform_constructs.pipeline_definition import (
     build_definition,
 )
 from platform_constructs.pipeline_validation import MAX_DEFINITION_BYTES, validate
+from tests.support.datasets import write_dataset
 from tests.support.synth import ROOT, Synthesized, resources
 
 CODE = ROOT / "pipelines" / "reference" / "code"
@@ -111,7 +111,13 @@ def test_registers_pending_approval_with_lineage() -> None:
         "Repository": {"Get": "Parameters.SourceRepository"},
         "GeneratedBy": {"Get": "Execution.PipelineExecutionArn"},
     }
-    assert set(register["CustomerMetadataProperties"]) == {"InputDataUri", "CodeUri", "ImageUri", "GitCommit"}
+    assert set(register["CustomerMetadataProperties"]) == {
+        "InputDataUri",
+        "CodeUri",
+        "ImageUri",
+        "GitCommit",
+        "EvaluationReport",
+    }
     assert definition["PipelineExperimentConfig"] == {
         "ExperimentName": {"Get": "Execution.PipelineName"},
         "TrialName": {"Get": "Execution.PipelineExecutionId"},
@@ -217,20 +223,27 @@ def test_synthesized_pipelines_validate(sample: Synthesized) -> None:
             assert validate(body) == []
             team = pipeline["Properties"]["PipelineName"].split("-")[2]
             assert f"Team{team}" in json.dumps(pipeline["Properties"]["RoleArn"])
-            image = steps(body)["Train"]["Arguments"]["AlgorithmSpecification"]["TrainingImage"]
-            assert image == f"111122223333.dkr.ecr.{stage.removeprefix('dev-')}.amazonaws.com/mlexp-sklearn:1.4-2"
+            region = stage.removeprefix("dev-")
+            job = steps(body)["Train" if team == "forecasting" else "Tune"]["Arguments"]
+            image = job.get("TrainingJobDefinition", job)["AlgorithmSpecification"]["TrainingImage"]
+            assert image == published_image("sklearn", region).uri
+            names = [step["Name"] for step in body["Steps"]]
+            if team == "vision":  # tunes and computes baselines with the region's analyzer
+                assert names == [
+                    "Preprocess",
+                    "Tune",
+                    "AssociateTuningRuns",
+                    "Evaluate",
+                    "DataQualityBaseline",
+                    "ModelQualityBaseline",
+                    "CheckAccuracy",
+                ]
+                analyzer = steps(body)["DataQualityBaseline"]["Arguments"]["AppSpecification"]["ImageUri"]
+                assert analyzer == published_image("model-monitor", region).uri
+                assert "DriftCheckBaselines" in steps(body)["RegisterModel"]["Arguments"]
+            else:  # the old shape
+                assert names == ["Preprocess", "Train", "Evaluate", "CheckAccuracy"]
             assert {"Key": "Team", "Value": team} in pipeline["Properties"]["Tags"]
-
-
-def _write_dataset(path: Path, rows: int = 400) -> None:
-    generator = random.Random(7)  # noqa: S311 - test data, reproducible on purpose
-    path.mkdir(parents=True)
-    with (path / "data.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["x1", "x2", "label"])
-        for _ in range(rows):
-            x1, x2 = generator.uniform(-1, 1), generator.uniform(-1, 1)
-            writer.writerow([f"{x1:.5f}", f"{x2:.5f}", int(x1 + 0.5 * x2 > 0)])
 
 
 def _run_steps(work: Path) -> dict[str, Any]:
@@ -264,6 +277,8 @@ def _run_steps(work: Path) -> dict[str, Any]:
         str(work / "test"),
         "--output",
         str(work / "evaluation"),
+        "--predictions",
+        str(work / "predictions"),
     )
     report: dict[str, Any] = json.loads((work / "evaluation" / "evaluation.json").read_text())
     return report
@@ -275,7 +290,7 @@ def test_reference_code_runs_end_to_end_and_reproduces(tmp_path: Path) -> None:
     reports = []
     for run in ("first", "second"):
         work = tmp_path / run
-        _write_dataset(work / "raw")
+        write_dataset(work / "raw")
         reports.append(_run_steps(work))
         assert property_file["FilePath"] == "evaluation.json"
     value: Any = reports[0]

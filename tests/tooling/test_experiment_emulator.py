@@ -5,6 +5,7 @@ a gap, its `released moto` test fails: drop the shim and the test.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from botocore.exceptions import ClientError
 from experiment_tools import emulator
 from tests.support.aws import FAKE_CREDENTIALS, client
 from tests.support.tooling import unique
+from tests.support.tuning import TrainedJob, create_tuning_job, record_training_job
 
 pytestmark = pytest.mark.usefixtures("fake_aws_env")
 RELEASED_REGION = "ap-southeast-2"  # released moto shares this process's backends: keep its data apart
@@ -63,7 +65,7 @@ def experiment_with_trial(make: Clients, **tags: Any) -> tuple[str, str]:
 
 
 def test_every_shim_names_its_operation_and_reference() -> None:
-    assert len({shim.name for shim in emulator.SHIMS}) == len(emulator.SHIMS) == 8
+    assert len({shim.name for shim in emulator.SHIMS}) == len(emulator.SHIMS) == 9
     assert all(shim.reference.startswith("SageMaker") and shim.released_moto for shim in emulator.SHIMS)
 
 
@@ -280,3 +282,37 @@ def test_what_is_in_use_cannot_be_deleted(moto_endpoint: str) -> None:
 def test_released_moto_deletes_what_is_in_use() -> None:
     with released() as make:
         assert delete_out_of_order(make) == ["none"] * 3
+
+
+# -- tuning-job-training-jobs ---------------------------------------------------------------------
+
+
+def tuning_job_training_jobs(make: Clients) -> list[str]:
+    sagemaker, metrics = make("sagemaker"), make("sagemaker-metrics")
+    tuning = unique("tune")[:32]
+    create_tuning_job(sagemaker, tuning)
+    for index in range(3):
+        record_training_job(sagemaker, metrics, f"{tuning}-{index + 1:03d}-{index:08x}", TrainedJob({"a": "1"}, {}))
+    record_training_job(sagemaker, metrics, f"{tuning}x-001-00000000", TrainedJob({"a": "1"}, {}))  # not its own
+    pages = sagemaker.get_paginator("list_training_jobs_for_hyper_parameter_tuning_job")
+    found = pages.paginate(HyperParameterTuningJobName=tuning, PaginationConfig={"PageSize": 2})
+    return [summary["TrainingJobName"] for page in found for summary in page["TrainingJobSummaries"]]
+
+
+def test_a_tuning_job_lists_the_training_jobs_named_after_it(moto_endpoint: str) -> None:
+    names = tuning_job_training_jobs(emulated(moto_endpoint))
+    assert len(names) == 3
+    assert all(re.fullmatch(r"tune-[0-9a-f]{8}-00[1-3]-[0-9a-f]{8}", name) for name in names)
+
+
+def test_a_missing_tuning_job_is_resource_not_found(moto_endpoint: str) -> None:
+    sagemaker = client("sagemaker", moto_endpoint)
+    call = lambda: sagemaker.list_training_jobs_for_hyper_parameter_tuning_job(  # noqa: E731
+        HyperParameterTuningJobName=unique("absent")
+    )
+    assert code_of(call) == "ResourceNotFound 400"
+
+
+def test_released_moto_cannot_list_a_tuning_jobs_training_jobs() -> None:
+    with released() as make:
+        assert code_of(lambda: tuning_job_training_jobs(make)) != "none"

@@ -35,6 +35,7 @@ def test_the_wheel_holds_the_tooling_packages_its_entry_point_and_extras(tmp_pat
         entry_points = wheel.read(f"{info}/entry_points.txt").decode()
     assert {name.split("/")[0] for name in names} == {*PACKAGES, info}
     assert "experiment_tools/emulator.py" in names  # make sandbox runs it
+    assert "platform_config/image_uris.json" in names  # platform_config/image_uris.py reads it
     assert "experiment-tools = experiment_tools.cli:main" in entry_points
     for extra, requirement in (("plot", "matplotlib"), ("analytics", "pandas"), ("emulator", "moto[server]")):
         assert f"Provides-Extra: {extra}" in metadata
