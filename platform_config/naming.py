@@ -109,6 +109,16 @@ class Naming:
     def experiment_name(self, team: str, experiment: str) -> str:
         return f"{self.project}-{self.environment}-{team}-{experiment}"
 
+    def serving_stack_name(self, group: str, tier: str) -> str:
+        return f"{self.project}-{self.environment}-{group}-serving-{tier}"
+
+    def endpoint_name(self, group: str, tier: str) -> str:
+        """Fixed: autoscaling targets, alarms and callers name the endpoint; updates keep it."""
+        return f"{self.project}-{self.environment}-{group}-{tier}"
+
+    def deploy_pipeline_name(self, group: str) -> str:
+        return f"{self.project}-{self.environment}-{group}-deploy"
+
     def reference_pipeline_name(self, team: str) -> str:
         return f"{self.team_pipeline_prefix(team)}reference"
 

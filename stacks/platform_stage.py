@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from aws_cdk import App, CfnResource, CfnWaitConditionHandle, Environment, Stack, Stage, Tags
+from aws_cdk import App, Aws, CfnResource, CfnWaitConditionHandle, Environment, Stack, Stage, Tags
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from platform_config.image_uris import published_image, repository_arn
 from platform_config.naming import StackKind
 from platform_config.schema import PlatformConfig
+from serving.release import VERSION_ARN, Release
 from stacks.data_stack import DataStack
 from stacks.guardrails_stack import GuardrailsStack
 from stacks.model_build_stack import ModelBuildStack, TeamBuild
 from stacks.network_stack import NetworkStack
 from stacks.pipelines_stack import JobSettings, PipelinesStack, TeamPipeline
 from stacks.registry_stack import RegistryStack
+from stacks.serving_stack import TIERS, ServingPlace, ServingStack
 from stacks.stage_plan import StagePlan, plan_stages
 from stacks.studio_stack import StudioStack
 from stacks.user_profiles_stack import UserProfilesStack
@@ -23,7 +26,9 @@ class PlatformStage(Stage):
     """Composes the stacks of one (environment, region) and wires them; builds nothing itself.
     Every value a stack needs comes from the stage's plan or from another stack's resources."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, plan: StagePlan) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, plan: StagePlan, releases: tuple[Release, ...] = ()
+    ) -> None:
         super().__init__(scope, construct_id, env=Environment(account=plan.account, region=plan.region.name))
         config, naming, retention = plan.config, plan.naming, plan.retention
         boundary_name = naming.permissions_boundary_name(plan.region.name)
@@ -96,6 +101,8 @@ class PlatformStage(Stage):
         self.model_build = self._model_build(plan)
         if self.model_build:
             stacks.append(self.model_build)
+        self.serving = self._serving(plan, releases)
+        stacks += self.serving
 
         for stack in [self.guardrails, *stacks]:
             _never_empty(stack)
@@ -194,6 +201,52 @@ class PlatformStage(Stage):
             **plan.stack_props(StackKind.MODEL_BUILD, "model-build CodePipelines that rerun the reference pipelines"),
         )
 
+    def _serving(self, plan: StagePlan, releases: tuple[Release, ...]) -> list[Stack]:
+        """A staging and a production serving stack per served group this stage has a release for."""
+        built: list[Stack] = []
+        notifications = getattr(self.pipelines, "notifications", None)
+        for group in plan.model_groups:
+            release = next((r for r in releases if r.group == group.name and _in_stage(r, plan)), None)
+            if group.serving is None or release is None:
+                continue
+            for tier in TIERS:
+                stack = ServingStack(
+                    self,
+                    f"Serving-{group.key}-{tier}",
+                    group=group.name,
+                    tier=tier,
+                    release=release,
+                    settings=group.serving,
+                    place=self._serving_place(plan, group.team, plan.naming.endpoint_name(group.key, tier)),
+                    topic=notifications.topic if notifications else None,
+                    stack_name=plan.naming.serving_stack_name(group.key, tier),
+                    description=f"{plan.config.project} {plan.environment.name} {plan.region.name}: "
+                    f"{group.key} served ({tier})",
+                    termination_protection=plan.retention.retain and tier == "production",
+                )
+                stack.add_stack_dependency(self.pipelines)
+                built.append(stack)
+        return built
+
+    def _serving_place(self, plan: StagePlan, team: str, endpoint_name: str) -> ServingPlace:
+        return ServingPlace(
+            team=team,
+            endpoint_name=endpoint_name,
+            artifacts_bucket_name=self.data.artifacts.bucket_name,
+            artifacts_bucket_arn=self.data.artifacts.bucket_arn,
+            key_arn=self.data.key.key_arn,
+            subnet_ids=tuple(subnet.subnet_id for subnet in self.network.vpc.isolated_subnets),
+            security_group_id=self.network.studio_security_group.security_group_id,
+            analyzer_image_uri=published_image("model-monitor", plan.region.name).uri,
+            published_repositories=(repository_arn(published_image("sklearn", plan.region.name), Aws.PARTITION),),
+        )
+
+
+def _in_stage(release: Release, plan: StagePlan) -> bool:
+    """Versions are registered per region and account: a release serves only its own stage."""
+    found = [VERSION_ARN.fullmatch(version.arn) for _, version in release.variants]
+    return all(m is not None and (m["account"], m["region"]) == (plan.account, plan.region.name) for m in found)
+
 
 def _never_empty(stack: Stack) -> None:
     """CloudFormation refuses a template without resources. A stack with nothing to hold yet (a
@@ -209,6 +262,7 @@ def _apply_boundary(stack: Stack, boundary_name: str) -> None:
     iam.PermissionsBoundary.of(stack).apply(boundary)
 
 
-def add_platform_stages(app: App, config: PlatformConfig) -> list[PlatformStage]:
-    """One Stage per (environment, region): adding a region is a config change only."""
-    return [PlatformStage(app, plan.stage_id, plan=plan) for plan in plan_stages(config)]
+def add_platform_stages(app: App, config: PlatformConfig, releases: tuple[Release, ...] = ()) -> list[PlatformStage]:
+    """One Stage per (environment, region): adding a region is a config change only. A release
+    (the deploy pipeline's) adds the serving stacks of its group to the stage it was pinned in."""
+    return [PlatformStage(app, plan.stage_id, plan=plan, releases=releases) for plan in plan_stages(config)]

@@ -17,6 +17,7 @@ from platform_config.endpoint_catalog import endpoints_for_names
 from platform_config.naming import Naming, StackKind
 from platform_config.placement import place_users
 from platform_config.schema import EnvironmentConfig, NoncurrentVersions, PlatformConfig, RegionConfig
+from platform_config.serving import ServingSettings
 from platform_constructs.model_build_pipeline import CodeSource
 from platform_constructs.stateful import Retention
 from platform_constructs.studio_lifecycle_config import content_digest
@@ -44,6 +45,7 @@ class ModelGroupPlan:
     team: str
     description: str
     consumer_accounts: tuple[str, ...]
+    serving: ServingSettings | None = None  # served: a deploy pipeline, endpoints, monitors
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ class StagePlan:
                 # create-only: the config's words, or a default that depends only on the name
                 description=group.description or f"Versions of model {group.name}",
                 consumer_accounts=group.consumer_accounts,
+                serving=group.serving,
             )
             for group in self.config.model_groups
         )
