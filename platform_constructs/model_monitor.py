@@ -24,6 +24,8 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from platform_constructs.serving_alerts import AlertNames
+
 SCHEDULES = {"hourly": "cron(0 * ? * * *)", "daily": "cron(0 0 ? * * *)"}
 INPUT = "/opt/ml/processing/input/endpoint"
 OUTPUT = "/opt/ml/processing/output"
@@ -94,6 +96,7 @@ class EndpointMonitor(Construct):
         kind: str,  # DataQuality or ModelQuality
         definition: dict[str, Any],
         endpoint: sagemaker.CfnEndpoint,
+        endpoint_name: str,
         schedule_name: str,
         schedule: str,
         topic: sns.ITopic | None,
@@ -120,7 +123,8 @@ class EndpointMonitor(Construct):
         )
         self.schedule.node.add_dependency(endpoint)
         if topic is not None:
-            self.violations = violation_rule(self, self.schedule, topic)
+            monitor = "data" if kind == "DataQuality" else "model"
+            self.violations = violation_rule(self, self.schedule, topic, endpoint_name=endpoint_name, monitor=monitor)
 
 
 def data_quality(
@@ -162,10 +166,13 @@ def model_quality(
     }
 
 
-def violation_rule(scope: Construct, schedule: sagemaker.CfnMonitoringSchedule, topic: sns.ITopic) -> events.Rule:
+def violation_rule(
+    scope: Construct, schedule: sagemaker.CfnMonitoringSchedule, topic: sns.ITopic, *, endpoint_name: str, monitor: str
+) -> events.Rule:
     return events.Rule(
         scope,
         "Violations",
+        rule_name=AlertNames.rule(endpoint_name, monitor),
         description=f"Model Monitor found violations ({schedule.monitoring_schedule_name})",
         event_pattern=events.EventPattern(
             source=["aws.sagemaker"],

@@ -28,6 +28,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from platform_config.serving import has_local_storage
+from platform_constructs.serving_alerts import AlertNames
 
 # ModelLatency is reported in microseconds.
 MICROSECONDS_PER_MS = 1000
@@ -187,6 +188,7 @@ class ServingEndpoint(Construct):
             cloudwatch.Alarm(
                 self,
                 f"Errors-{variant}",
+                alarm_name=AlertNames.alarm(self.endpoint_name, variant, "errors"),
                 alarm_description=f"{self.endpoint_name}/{variant}: 5xx errors roll a deploy back",
                 metric=errors,
                 threshold=1,
@@ -197,6 +199,7 @@ class ServingEndpoint(Construct):
             cloudwatch.Alarm(
                 self,
                 f"Latency-{variant}",
+                alarm_name=AlertNames.alarm(self.endpoint_name, variant, "latency"),
                 alarm_description=f"{self.endpoint_name}/{variant}: p99 model latency over {latency_alarm_ms} ms",
                 metric=latency,
                 threshold=latency_alarm_ms * MICROSECONDS_PER_MS,

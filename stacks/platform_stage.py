@@ -9,6 +9,7 @@ from constructs import Construct
 from platform_config.image_uris import published_image, repository_arn
 from platform_config.naming import StackKind
 from platform_config.schema import PlatformConfig
+from platform_constructs.serving_alerts import ServingAlerts
 from serving.release import VERSION_ARN, Release
 from stacks.data_stack import DataStack
 from stacks.guardrails_stack import GuardrailsStack
@@ -16,6 +17,7 @@ from stacks.model_build_stack import ModelBuildStack, TeamBuild
 from stacks.network_stack import NetworkStack
 from stacks.pipelines_stack import JobSettings, PipelinesStack, TeamPipeline
 from stacks.registry_stack import RegistryStack
+from stacks.serving_links import export_data, export_network, imported, imported_subnets
 from stacks.serving_stack import TIERS, ServingPlace, ServingStack
 from stacks.stage_plan import StagePlan, plan_stages
 from stacks.studio_stack import StudioStack
@@ -101,6 +103,7 @@ class PlatformStage(Stage):
         self.model_build = self._model_build(plan)
         if self.model_build:
             stacks.append(self.model_build)
+        self.serving_alerts = self._serving_base(plan)
         self.serving = self._serving(plan, releases)
         stacks += self.serving
 
@@ -201,10 +204,33 @@ class PlatformStage(Stage):
             **plan.stack_props(StackKind.MODEL_BUILD, "model-build CodePipelines that rerun the reference pipelines"),
         )
 
+    def _serving_base(self, plan: StagePlan) -> dict[str, ServingAlerts]:
+        """What serving needs from the platform, present whenever a group is served (release or
+        not), so that synthesizing a release never changes a platform template (stacks/serving_links.py)."""
+        served = [group for group in plan.model_groups if group.serving is not None]
+        if not served:
+            return {}
+        self.data.platform_key.allow_cloudwatch_alarms()
+        export_data(self.data, plan.stage_id, self.data.artifacts, self.data.key)
+        export_network(
+            self.network, plan.stage_id, self.network.vpc.isolated_subnets, self.network.studio_security_group
+        )
+        return {
+            group.key: ServingAlerts(
+                self.pipelines,
+                f"ServingAlerts-{group.key}",
+                topic_name=plan.naming.serving_topic_name(group.key),
+                names=plan.alert_names(group),
+                key=self.data.key,
+                emails=plan.config.registry.notification_emails,
+            )
+            for group in served
+            if group.serving is not None
+        }
+
     def _serving(self, plan: StagePlan, releases: tuple[Release, ...]) -> list[Stack]:
         """A staging and a production serving stack per served group this stage has a release for."""
         built: list[Stack] = []
-        notifications = getattr(self.pipelines, "notifications", None)
         for group in plan.model_groups:
             release = next((r for r in releases if r.group == group.name and _in_stage(r, plan)), None)
             if group.serving is None or release is None:
@@ -218,7 +244,7 @@ class PlatformStage(Stage):
                     release=release,
                     settings=group.serving,
                     place=self._serving_place(plan, group.team, plan.naming.endpoint_name(group.key, tier)),
-                    topic=notifications.topic if notifications else None,
+                    topic_name=plan.naming.serving_topic_name(group.key),
                     stack_name=plan.naming.serving_stack_name(group.key, tier),
                     description=f"{plan.config.project} {plan.environment.name} {plan.region.name}: "
                     f"{group.key} served ({tier})",
@@ -229,14 +255,15 @@ class PlatformStage(Stage):
         return built
 
     def _serving_place(self, plan: StagePlan, team: str, endpoint_name: str) -> ServingPlace:
+        bucket = imported(plan.stage_id, "artifacts-bucket")
         return ServingPlace(
             team=team,
             endpoint_name=endpoint_name,
-            artifacts_bucket_name=self.data.artifacts.bucket_name,
-            artifacts_bucket_arn=self.data.artifacts.bucket_arn,
-            key_arn=self.data.key.key_arn,
-            subnet_ids=tuple(subnet.subnet_id for subnet in self.network.vpc.isolated_subnets),
-            security_group_id=self.network.studio_security_group.security_group_id,
+            artifacts_bucket_name=bucket,
+            artifacts_bucket_arn=f"arn:{Aws.PARTITION}:s3:::{bucket}",
+            key_arn=imported(plan.stage_id, "key-arn"),
+            subnet_ids=imported_subnets(plan.stage_id, plan.region.az_count),
+            security_group_id=imported(plan.stage_id, "security-group-id"),
             analyzer_image_uri=published_image("model-monitor", plan.region.name).uri,
             published_repositories=(repository_arn(published_image("sklearn", plan.region.name), Aws.PARTITION),),
         )

@@ -20,11 +20,10 @@ from constructs import Construct
 from platform_config.serving import ServingSettings
 from platform_constructs.model_monitor import EndpointMonitor, MonitorPlacement, data_quality, model_quality
 from platform_constructs.pipeline_baselines import PROBLEM_TYPE
+from platform_constructs.serving_alerts import TIERS
 from platform_constructs.serving_endpoint import Capture, ScalingRange, ServedVariant, ServingEndpoint, TrafficShift
 from platform_constructs.serving_role import ServingRole
 from serving.release import Release
-
-TIERS = ("staging", "production")
 
 
 @dataclass(frozen=True)
@@ -59,13 +58,15 @@ class ServingStack(Stack):
         release: Release,
         settings: ServingSettings,
         place: ServingPlace,
-        topic: sns.ITopic | None,
+        topic_name: str,
         **stack_props: Any,
     ) -> None:
         super().__init__(scope, construct_id, **stack_props)
         if tier not in TIERS:
             raise ValueError(f"tier must be one of {', '.join(TIERS)} (got {tier!r})")
         production = tier == "production"
+        # Built, not referenced: the topic is the platform's (platform_constructs/serving_alerts.py).
+        topic = sns.Topic.from_topic_arn(self, "Alerts", self.format_arn(service="sns", resource=topic_name))
         pinned = {name for name, _ in release.variants}
         missing = [variant.name for variant in settings.variants if variant.name not in pinned]
         if missing or release.group != group:
@@ -160,6 +161,7 @@ class ServingStack(Stack):
                 constraints_uri=newest.baselines.data_constraints,
             ),
             endpoint=endpoint,
+            endpoint_name=place.endpoint_name,
             schedule_name=f"{place.endpoint_name}-data",
             schedule=settings.monitoring.schedule,
             topic=topic,
@@ -174,6 +176,7 @@ class ServingStack(Stack):
                     placement, endpoint, constraints_uri=constraints, ground_truth_uri=truth, problem_type=PROBLEM_TYPE
                 ),
                 endpoint=endpoint,
+                endpoint_name=place.endpoint_name,
                 schedule_name=f"{place.endpoint_name}-model",
                 schedule=settings.monitoring.schedule,
                 topic=topic,

@@ -19,6 +19,7 @@ from platform_config.placement import place_users
 from platform_config.schema import EnvironmentConfig, NoncurrentVersions, PlatformConfig, RegionConfig
 from platform_config.serving import ServingSettings
 from platform_constructs.model_build_pipeline import CodeSource
+from platform_constructs.serving_alerts import TIERS, AlertNames
 from platform_constructs.stateful import Retention
 from platform_constructs.studio_lifecycle_config import content_digest
 from stacks.reference_options import ReferenceOptions, reference_options
@@ -224,6 +225,10 @@ class StagePlan:
         team_of = {user: team.name for team in self.config.teams for user in team.users}
         placed = place_users(self.config.all_users, self.config.studio.user_profile_stacks)
         return {index: tuple((user, team_of[user]) for user in users) for index, users in placed.items()}
+
+    def alert_names(self, group: ModelGroupPlan) -> AlertNames:
+        variants = tuple(variant.name for variant in group.serving.variants) if group.serving else ()
+        return AlertNames(tuple(self.naming.endpoint_name(group.key, tier) for tier in TIERS), variants)
 
     def stack_props(self, kind: StackKind, what: str) -> dict[str, object]:
         return {
