@@ -116,6 +116,10 @@ class Naming:
         """Fixed: autoscaling targets, alarms and callers name the endpoint; updates keep it."""
         return f"{self.project}-{self.environment}-{group}-{tier}"
 
+    def serving_role_name(self, region: str, group: str) -> str:
+        """IAM names are global to the account: the region is part of it."""
+        return f"{self.project}-{self.environment}-{region}-{group}-serving"
+
     def serving_topic_name(self, group: str) -> str:
         """Fixed: serving stacks build its ARN instead of referencing the platform's topic."""
         return f"{self.project}-{self.environment}-{group}-serving-alerts"

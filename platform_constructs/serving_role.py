@@ -1,5 +1,8 @@
 """The role a served model and its monitors run as: one per served model group and stage.
 
+It belongs to the platform (created with the stage, named so serving stacks can build its ARN):
+the deploy pipeline then creates no IAM at all, it only passes this role to SageMaker.
+
 SageMaker assumes it to pull the version's image, read its model artifacts, write captured
 requests and responses, and (Model Monitor) read those captures and the version's baselines
 and write reports. Everything is under the owning team's prefix of the artifacts bucket; the
@@ -17,16 +20,21 @@ from platform_constructs.explained import add_to_role, explained
 SAGEMAKER = "sagemaker.amazonaws.com"
 
 
+def serving_prefix(team: str, group: str) -> str:
+    """Where a served group's captures and monitoring reports go, under its team's prefix."""
+    return f"{team}/serving/{group}"
+
+
 class ServingRole(Construct):
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
+        role_name: str,
         team: str,
         artifacts_bucket_arn: str,
-        capture_prefix: str,
-        reports_prefix: str,
+        serving_prefix: str,  # captures and monitoring reports, under the team's prefix
         key_arn: str,
         published_repositories: tuple[str, ...],
         subnet_ids: tuple[str, ...],
@@ -34,12 +42,16 @@ class ServingRole(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.role = iam.Role(
-            self, "Resource", assumed_by=iam.ServicePrincipal(SAGEMAKER), description=f"Served models of team {team}"
+            self,
+            "Resource",
+            role_name=role_name,
+            assumed_by=iam.ServicePrincipal(SAGEMAKER),
+            description=f"Served models and their monitors of team {team}",
         )
         Tags.of(self.role).add("Team", team)
         stack = Stack.of(self)
         team_objects = f"{artifacts_bucket_arn}/{team}/*"
-        written = [f"{artifacts_bucket_arn}/{capture_prefix}/*", f"{artifacts_bucket_arn}/{reports_prefix}/*"]
+        written = f"{artifacts_bucket_arn}/{serving_prefix}/*"
         add_to_role(
             self.role,
             explained(
@@ -57,8 +69,8 @@ class ServingRole(Construct):
             explained(
                 sid="WriteCapturesAndReports",
                 actions=["s3:PutObject", "s3:AbortMultipartUpload"],
-                resources=written,
-                why=dict.fromkeys(written, "captured data and monitoring reports, named per hour by SageMaker"),
+                resources=[written],
+                why={written: "captured data and monitoring reports of this group's endpoints, named per hour"},
             ),
             explained(
                 sid="UseThePlatformKey",

@@ -10,6 +10,7 @@ from platform_config.image_uris import published_image, repository_arn
 from platform_config.naming import StackKind
 from platform_config.schema import PlatformConfig
 from platform_constructs.serving_alerts import ServingAlerts
+from platform_constructs.serving_role import ServingRole, serving_prefix
 from serving.release import VERSION_ARN, Release
 from stacks.data_stack import DataStack
 from stacks.guardrails_stack import GuardrailsStack
@@ -215,6 +216,19 @@ class PlatformStage(Stage):
         export_network(
             self.network, plan.stage_id, self.network.vpc.isolated_subnets, self.network.studio_security_group
         )
+        for group in served:
+            ServingRole(
+                self.pipelines,
+                f"ServingRole-{group.key}",
+                role_name=plan.naming.serving_role_name(plan.region.name, group.key),
+                team=group.team,
+                artifacts_bucket_arn=self.data.artifacts.bucket_arn,
+                serving_prefix=serving_prefix(group.team, group.name),
+                key_arn=self.data.key.key_arn,
+                published_repositories=(repository_arn(published_image("sklearn", plan.region.name), Aws.PARTITION),),
+                subnet_ids=tuple(subnet.subnet_id for subnet in self.network.vpc.isolated_subnets),
+                security_group_id=self.network.studio_security_group.security_group_id,
+            )
         return {
             group.key: ServingAlerts(
                 self.pipelines,
@@ -243,7 +257,7 @@ class PlatformStage(Stage):
                     tier=tier,
                     release=release,
                     settings=group.serving,
-                    place=self._serving_place(plan, group.team, plan.naming.endpoint_name(group.key, tier)),
+                    place=self._serving_place(plan, group.team, group.key, plan.naming.endpoint_name(group.key, tier)),
                     topic_name=plan.naming.serving_topic_name(group.key),
                     stack_name=plan.naming.serving_stack_name(group.key, tier),
                     description=f"{plan.config.project} {plan.environment.name} {plan.region.name}: "
@@ -254,7 +268,7 @@ class PlatformStage(Stage):
                 built.append(stack)
         return built
 
-    def _serving_place(self, plan: StagePlan, team: str, endpoint_name: str) -> ServingPlace:
+    def _serving_place(self, plan: StagePlan, team: str, group_key: str, endpoint_name: str) -> ServingPlace:
         bucket = imported(plan.stage_id, "artifacts-bucket")
         return ServingPlace(
             team=team,
@@ -265,7 +279,7 @@ class PlatformStage(Stage):
             subnet_ids=imported_subnets(plan.stage_id, plan.region.az_count),
             security_group_id=imported(plan.stage_id, "security-group-id"),
             analyzer_image_uri=published_image("model-monitor", plan.region.name).uri,
-            published_repositories=(repository_arn(published_image("sklearn", plan.region.name), Aws.PARTITION),),
+            role_name=plan.naming.serving_role_name(plan.region.name, group_key),
         )
 
 

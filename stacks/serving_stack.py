@@ -22,7 +22,7 @@ from platform_constructs.model_monitor import EndpointMonitor, MonitorPlacement,
 from platform_constructs.pipeline_baselines import PROBLEM_TYPE
 from platform_constructs.serving_alerts import TIERS
 from platform_constructs.serving_endpoint import Capture, ScalingRange, ServedVariant, ServingEndpoint, TrafficShift
-from platform_constructs.serving_role import ServingRole
+from platform_constructs.serving_role import serving_prefix
 from serving.release import Release
 
 
@@ -38,10 +38,10 @@ class ServingPlace:
     subnet_ids: tuple[str, ...]
     security_group_id: str
     analyzer_image_uri: str
-    published_repositories: tuple[str, ...]
+    role_name: str
 
     def prefix(self, group: str, tier: str, what: str) -> str:
-        return f"{self.team}/serving/{group}/{tier}/{what}"
+        return f"{serving_prefix(self.team, group)}/{tier}/{what}"
 
     def uri(self, group: str, tier: str, what: str) -> str:
         return f"s3://{self.artifacts_bucket_name}/{self.prefix(group, tier, what)}"
@@ -74,18 +74,8 @@ class ServingStack(Stack):
                 f"release of {release.group} pins {', '.join(sorted(pinned))}; {group} serves "
                 f"{', '.join(v.name for v in settings.variants)}"
             )
-        self.role = ServingRole(
-            self,
-            "Role",
-            team=place.team,
-            artifacts_bucket_arn=place.artifacts_bucket_arn,
-            capture_prefix=place.prefix(group, tier, "capture"),
-            reports_prefix=place.prefix(group, tier, "monitoring"),
-            key_arn=place.key_arn,
-            published_repositories=place.published_repositories,
-            subnet_ids=place.subnet_ids,
-            security_group_id=place.security_group_id,
-        )
+        # The platform's role (platform_constructs/serving_role.py), by its fixed name.
+        role_arn = self.format_arn(service="iam", region="", resource="role", resource_name=place.role_name)
         scaling = settings.autoscaling
         self.endpoint = ServingEndpoint(
             self,
@@ -101,7 +91,7 @@ class ServingStack(Stack):
                 for variant in settings.variants
             ),
             instance_type=settings.instance_type,
-            role_arn=self.role.role.role_arn,
+            role_arn=role_arn,
             key_arn=place.key_arn,
             subnet_ids=place.subnet_ids,
             security_group_id=place.security_group_id,
@@ -124,16 +114,21 @@ class ServingStack(Stack):
             else None,
             topic=topic,
         )
-        self.endpoint.endpoint.node.add_dependency(self.role.role)
         if production:
-            self._monitors(group, release, settings, place, topic)
+            self._monitors(group, release, settings, place, topic, role_arn)
         Tags.of(self).add("Team", place.team)
         CfnOutput(self, "EndpointName", value=place.endpoint_name)
         for name, version in release.variants:
             CfnOutput(self, f"Version{name.capitalize()}", value=version.arn, description=f"served by {name}")
 
     def _monitors(
-        self, group: str, release: Release, settings: ServingSettings, place: ServingPlace, topic: sns.ITopic | None
+        self,
+        group: str,
+        release: Release,
+        settings: ServingSettings,
+        place: ServingPlace,
+        topic: sns.ITopic | None,
+        role_arn: str,
     ) -> None:
         newest = release.newest
         if newest.baselines is None:
@@ -142,7 +137,7 @@ class ServingStack(Stack):
                 "(teams[].pipeline.drift_baselines) before a version can be monitored"
             )
         placement = MonitorPlacement(
-            role_arn=self.role.role.role_arn,
+            role_arn=role_arn,
             key_arn=place.key_arn,
             subnet_ids=place.subnet_ids,
             security_group_id=place.security_group_id,
