@@ -31,6 +31,7 @@ class StackKind(StrEnum):
     STUDIO = "studio"
     PIPELINES = "pipelines"
     MODEL_BUILD = "model-build"
+    DEPLOY = "deploy"
 
 
 @dataclass(frozen=True)

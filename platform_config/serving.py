@@ -83,6 +83,9 @@ class ServingSettings(Frozen):
     data_capture_percent: int = Field(default=20, ge=1, le=100, strict=True)
     latency_alarm_ms: int = Field(default=1000, ge=1, strict=True, description="p99 model latency that rolls back")
     monitoring: Monitoring = Monitoring()
+    smoke_payload: Annotated[Str, Field(min_length=1, max_length=4096)] = Field(
+        description="one CSV row of features: the deploy's smoke test sends it to every staging variant"
+    )
 
     @field_validator("instance_type")
     @classmethod

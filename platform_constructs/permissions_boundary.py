@@ -122,6 +122,7 @@ class PermissionsBoundary(Construct):
             *_logs_metrics_images(partition, stack.region, here),
             _network(partition, here),
             *_delivery(partition, here, stack.account),
+            *_serving_deploys(partition, here, stack.account, f"{project}-{environment}", role_tags),
             _provider_framework(partition, here),
         ]
         if disposable:
@@ -356,6 +357,74 @@ def _delivery(partition: str, here: str, account: str) -> list[iam.PolicyStateme
             ],
             resources=[repositories],
             why={repositories: "the platform's CodeArtifact domain and mirror of this account and region"},
+        ),
+    ]
+
+
+def _serving_deploys(
+    partition: str, here: str, account: str, prefix: str, role_tags: dict[str, str]
+) -> list[iam.PolicyStatement]:
+    """What deploy pipelines of served models do: CloudFormation deploys of the serving stacks
+    only, with deploy roles of the platform; CloudFormation then scales variants, sets alarms
+    and rules (platform_constructs/deploy_pipeline.py scopes each role to one group)."""
+    stacks = f"arn:{partition}:cloudformation:{here}:stack/{prefix}-*-serving-*/*"
+    roles = f"arn:{partition}:iam::{account}:role/*"
+    alarms = f"arn:{partition}:cloudwatch:{here}:alarm:*"
+    rules = f"arn:{partition}:events:{here}:rule/*"
+    return [
+        explained(
+            sid="DeployServingStacks",
+            actions=[
+                "cloudformation:CreateStack",
+                "cloudformation:UpdateStack",
+                "cloudformation:DescribeStacks",
+                "cloudformation:DescribeStackEvents",
+                "cloudformation:GetTemplate",
+                "cloudformation:CreateChangeSet",
+                "cloudformation:DescribeChangeSet",
+                "cloudformation:ExecuteChangeSet",
+                "cloudformation:DeleteChangeSet",
+            ],
+            resources=[stacks],
+            why={stacks: "only the serving stacks of this project and environment (any group, any stack id)"},
+        ),
+        explained(
+            sid="PassDeployRolesToCloudFormation",
+            actions=["iam:PassRole"],
+            resources=[roles],
+            conditions={"StringEquals": {**role_tags, "iam:PassedToService": "cloudformation.amazonaws.com"}},
+            why={roles: "only roles of this project and environment (their Project and Environment tags)"},
+        ),
+        explained(
+            sid="ServingAlarmsAndRules",
+            actions=[
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:DeleteAlarms",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:TagResource",
+                "events:PutRule",
+                "events:DeleteRule",
+                "events:DescribeRule",
+                "events:PutTargets",
+                "events:RemoveTargets",
+                "events:TagResource",
+            ],
+            resources=[alarms, rules],
+            why={alarms: "alarms of this account and region", rules: "EventBridge rules of this account and region"},
+        ),
+        explained(
+            sid="ServingScaling",
+            actions=[
+                "application-autoscaling:RegisterScalableTarget",
+                "application-autoscaling:DeregisterScalableTarget",
+                "application-autoscaling:PutScalingPolicy",
+                "application-autoscaling:DeleteScalingPolicy",
+                "application-autoscaling:DescribeScalableTargets",
+                "application-autoscaling:DescribeScalingPolicies",
+                "application-autoscaling:TagResource",
+            ],
+            resources=["*"],
+            why={"*": "Application Auto Scaling offers no resource-level permissions for scalable targets by name"},
         ),
     ]
 

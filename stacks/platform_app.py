@@ -47,7 +47,7 @@ def build_platform(app: cdk.App, config: PlatformConfig, config_path: str) -> li
     problems = missing_lookups(config, lambda key: app.node.try_get_context(key))
     if problems:
         raise ConfigError(config_path, problems)
-    stages = add_platform_stages(app, config, serving_releases(app))
+    stages = add_platform_stages(app, config, serving_releases(app), config_path)
     if config.delivery:
         # Imported here: CDK Pipelines and the AWS CLI asset it loads take about 0.4 s to import,
         # which a platform without delivery should not pay on every synth.

@@ -9,10 +9,12 @@ from constructs import Construct
 from platform_config.image_uris import published_image, repository_arn
 from platform_config.naming import StackKind
 from platform_config.schema import PlatformConfig
+from platform_constructs.deploy_pipeline import DeployTarget
 from platform_constructs.serving_alerts import ServingAlerts
 from platform_constructs.serving_role import ServingRole, serving_prefix
 from serving.release import VERSION_ARN, Release
 from stacks.data_stack import DataStack
+from stacks.deploy_stack import DeployStack
 from stacks.guardrails_stack import GuardrailsStack
 from stacks.model_build_stack import ModelBuildStack, TeamBuild
 from stacks.network_stack import NetworkStack
@@ -52,7 +54,7 @@ class PlatformStage(Stage):
             datasets=plan.data_lifecycle("datasets"),
             artifacts=plan.data_lifecycle("artifacts"),
             access_logs_expiration_days=config.data.access_logs_expiration_days,
-            build_teams=plan.build_teams,
+            build_teams=plan.pipeline_teams,
             model_readers=plan.model_readers,
             eventbridge_topics=bool(plan.model_groups),
             **plan.stack_props(StackKind.DATA, "platform key, datasets, artifacts and access-log buckets"),
@@ -105,6 +107,9 @@ class PlatformStage(Stage):
         if self.model_build:
             stacks.append(self.model_build)
         self.serving_alerts = self._serving_base(plan)
+        self.deploy = self._deploy(plan)
+        if self.deploy:
+            stacks.append(self.deploy)
         self.serving = self._serving(plan, releases)
         stacks += self.serving
 
@@ -242,6 +247,49 @@ class PlatformStage(Stage):
             if group.serving is not None
         }
 
+    def _deploy(self, plan: StagePlan) -> DeployStack | None:
+        served = [group for group in plan.model_groups if group.serving is not None]
+        if not served or self.model_build is None:
+            return None
+        naming = plan.naming
+        targets = tuple(
+            DeployTarget(
+                group=group.name,
+                group_key=group.key,
+                team=group.team,
+                variants=tuple(variant.name for variant in group.serving.variants),
+                stage_id=plan.stage_id,
+                config_path=plan.config_path,
+                staging_stack=naming.serving_stack_name(group.key, "staging"),
+                production_stack=naming.serving_stack_name(group.key, "production"),
+                staging_endpoint=naming.endpoint_name(group.key, "staging"),
+                production_endpoint=naming.endpoint_name(group.key, "production"),
+                serving_role_arn=self.pipelines.format_arn(
+                    service="iam",
+                    region="",
+                    resource="role",
+                    resource_name=naming.serving_role_name(plan.region.name, group.key),
+                ),
+                smoke_payload=group.serving.smoke_payload,
+                approve=plan.retention.retain,
+            )
+            for group in served
+            if group.serving is not None
+        )
+        return DeployStack(
+            self,
+            "Deploy",
+            targets=targets,
+            artifacts=self.data.artifacts,
+            pipeline_artifacts=self.data.pipeline_artifacts,
+            key=self.data.key,
+            vpc=self.network.vpc,
+            security_group=self.network.studio_security_group,
+            mirror=self.model_build.mirror,
+            retention=plan.retention,
+            **plan.stack_props(StackKind.DEPLOY, "deploy pipelines of the served model groups"),
+        )
+
     def _serving(self, plan: StagePlan, releases: tuple[Release, ...]) -> list[Stack]:
         """A staging and a production serving stack per served group this stage has a release for."""
         built: list[Stack] = []
@@ -303,7 +351,11 @@ def _apply_boundary(stack: Stack, boundary_name: str) -> None:
     iam.PermissionsBoundary.of(stack).apply(boundary)
 
 
-def add_platform_stages(app: App, config: PlatformConfig, releases: tuple[Release, ...] = ()) -> list[PlatformStage]:
+def add_platform_stages(
+    app: App, config: PlatformConfig, releases: tuple[Release, ...] = (), config_path: str = "config/sample.yaml"
+) -> list[PlatformStage]:
     """One Stage per (environment, region): adding a region is a config change only. A release
     (the deploy pipeline's) adds the serving stacks of its group to the stage it was pinned in."""
-    return [PlatformStage(app, plan.stage_id, plan=plan, releases=releases) for plan in plan_stages(config)]
+    return [
+        PlatformStage(app, plan.stage_id, plan=plan, releases=releases) for plan in plan_stages(config, config_path)
+    ]

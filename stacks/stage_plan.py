@@ -96,6 +96,7 @@ class StagePlan:
     config: PlatformConfig
     environment: EnvironmentConfig
     region: RegionConfig
+    config_path: str = "config/sample.yaml"  # what a deploy pipeline synthesizes again
 
     @cached_property
     def naming(self) -> Naming:
@@ -170,6 +171,12 @@ class StagePlan:
         return tuple(team.name for team in self.teams if team.builds)
 
     @property
+    def pipeline_teams(self) -> tuple[str, ...]:
+        """Teams with a CodePipeline (a model build, a deploy): each has its own artifact bucket."""
+        serving = {group.team for group in self.model_groups if group.serving is not None}
+        return tuple(team.name for team in self.teams if team.builds or team.name in serving)
+
+    @property
     def experiments(self) -> tuple[ExperimentPlan, ...]:
         return tuple(
             ExperimentPlan(team.name, x.name, self.naming.experiment_name(team.name, x.name), x.description)
@@ -239,8 +246,10 @@ class StagePlan:
         }
 
 
-def plan_stages(config: PlatformConfig) -> list[StagePlan]:
+def plan_stages(config: PlatformConfig, config_path: str = "config/sample.yaml") -> list[StagePlan]:
     """One plan per (environment, region), in config order."""
     return [
-        StagePlan(config, environment, region) for environment in config.environments for region in environment.regions
+        StagePlan(config, environment, region, config_path)
+        for environment in config.environments
+        for region in environment.regions
     ]
