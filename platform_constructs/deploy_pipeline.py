@@ -70,15 +70,15 @@ class DeployTarget:
 def release_buildspec(target: DeployTarget) -> dict[str, Any]:
     current = (
         f'aws cloudformation describe-stacks --stack-name "{target.production_stack}" >/dev/null 2>&1 && '
-        f'python3 -I serving/current_release.py --stack-name "{target.production_stack}" --group "{target.group}" '
-        f'--region "$AWS_REGION" --out {WORK}/current.json || echo "" > {WORK}/current.json'
+        f'.venv/bin/python -m serving.current_release --stack-name "{target.production_stack}" '
+        f'--group "{target.group}" --region "$AWS_REGION" --out {WORK}/current.json || echo "" > {WORK}/current.json'
     )
     pin = (
-        f'python3 -I serving/pin_version.py --group "{target.group}" --variants "{",".join(target.variants)}" '
+        f'.venv/bin/python -m serving.pin_version --group "{target.group}" --variants "{",".join(target.variants)}" '
         f'--current {WORK}/current.json --out release.json --region "$AWS_REGION"'
     )
     collect = (
-        f"python3 -I serving/collect_templates.py --assembly cdk.out --out templates "
+        ".venv/bin/python -m serving.collect_templates --assembly cdk.out --out templates "
         f'--stacks "{target.staging_stack},{target.production_stack}"'
     )
     return {
@@ -117,14 +117,16 @@ def smoke_buildspec(target: DeployTarget) -> dict[str, Any]:
                 "commands": [
                     f"mkdir -p {WORK}",
                     login,
-                    f"cd {WORK} && python3 -I -m pip install --quiet --disable-pip-version-check boto3=={BOTO3_VERSION}",
+                    f"python3 -I -m pip install --quiet --disable-pip-version-check boto3=={BOTO3_VERSION}",
                 ]
             },
             "build": {
                 "commands": [
                     f'printf "%s\\n" "$SMOKE_PAYLOAD" > {WORK}/payload.csv',
-                    f'python3 -I serving/smoke_endpoint.py --endpoint "{target.staging_endpoint}" '
-                    f'--variants "{",".join(target.variants)}" --payload-file {WORK}/payload.csv --region "$AWS_REGION"',
+                    # From the platform's source root: its own code, the platform's, not a team's.
+                    f'python3 -m serving.smoke_endpoint --endpoint "{target.staging_endpoint}" '
+                    f'--variants "{",".join(target.variants)}" --payload-file {WORK}/payload.csv '
+                    '--region "$AWS_REGION"',
                 ]
             },
         },
