@@ -111,14 +111,23 @@ def _mutated(data: dict[str, Any]) -> None:
     data["data"]["artifacts"] = {"transition_days": 30, "expiration_days": 400}
 
 
+def _served(data: dict[str, Any]) -> None:
+    """The sample synthesized for a release of `defect-detector` in us-east-1, as the deploy
+    pipeline's Release step does (`RELEASES`); the config itself is the sample's."""
+    del data
+
+
 VARIANTS: dict[str, Change] = {
     "sample": _unchanged,
+    "served": _served,
     "disposable": _disposable,
     "extra_team": _extra_team,
     "everything_on": _everything_on,
     "mutated": _mutated,
 }
 BASE_DIRS = {"mutated": VARIANT_CONFIG_DIR}
+# Variants synthesized with a release (`-c serving_release=<file>`).
+RELEASES = {"served": Path(__file__).resolve().parent / "releases" / "defect-detector-us-east-1.json"}
 
 
 def variant_config(name: str) -> PlatformConfig:
