@@ -28,9 +28,7 @@ def _stages(template: dict[str, Any]) -> list[str]:
 def test_every_stage_has_a_deploy_pipeline_per_served_group(sample: Synthesized, stage: str) -> None:
     template = sample.template(stage, "Deploy")
     assert _stages(template) == ["Source", "Release", "Staging", "Smoke", "Approve", "Production"]
-    (rule,) = [
-        r for r in resources(template, "AWS::Events::Rule").values() if "ModelApprovalStatus" in json.dumps(r)
-    ]
+    (rule,) = [r for r in resources(template, "AWS::Events::Rule").values() if "ModelApprovalStatus" in json.dumps(r)]
     assert rule["Properties"]["EventPattern"]["detail"] == {
         "ModelPackageGroupName": ["mlexp-dev-defect-detector"],
         "ModelApprovalStatus": ["Approved"],
@@ -106,9 +104,10 @@ def test_the_monitor_compares_with_the_newest_versions_registered_baselines(serv
     config = definition["Properties"]["DataQualityBaselineConfig"]
     assert config["StatisticsResource"]["S3Uri"] == baselines.data_statistics
     assert config["ConstraintsResource"]["S3Uri"] == baselines.data_constraints
-    assert definition["Properties"]["DataQualityAppSpecification"]["ImageUri"] == published_image(
-        "model-monitor", "us-east-1"
-    ).uri
+    assert (
+        definition["Properties"]["DataQualityAppSpecification"]["ImageUri"]
+        == published_image("model-monitor", "us-east-1").uri
+    )
     assert definition["Properties"]["NetworkConfig"]["EnableNetworkIsolation"] is True
     # No ground truth configured in the sample: no model-quality monitor.
     assert resources(template, "AWS::SageMaker::ModelQualityJobDefinition") == {}
