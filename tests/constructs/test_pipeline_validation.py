@@ -150,13 +150,20 @@ def test_a_sound_definition_has_no_problems(sound: Definition) -> None:
     assert validate(sound) == []
 
 
-@pytest.mark.parametrize("problem", sorted(PROBLEMS))
-def test_finds_each_kind_of_problem_as_one_line(sound: Definition, problem: str) -> None:
-    breaking, expected = PROBLEMS[problem]
-    breaking(sound)
-    found = validate(sound)
+def one_problem(
+    definition: Definition, problems: dict[str, tuple[Callable[[Definition], None], str]], name: str
+) -> None:
+    """Break `definition` the way `problems[name]` says: `validate` finds that, in one line."""
+    breaking, expected = problems[name]
+    breaking(definition)
+    found = validate(definition)
     assert len(found) == 1, found
     assert re.match(expected, found[0]), found
+
+
+@pytest.mark.parametrize("problem", sorted(PROBLEMS))
+def test_finds_each_kind_of_problem_as_one_line(sound: Definition, problem: str) -> None:
+    one_problem(sound, PROBLEMS, problem)
 
 
 def test_steps_inside_a_condition_are_checked(sound: Definition) -> None:
@@ -247,27 +254,19 @@ def _transform_of_an_unknown_model(d: Definition) -> None:
     step(d, TRANSFORM_STEP)["Arguments"]["ModelName"] = {"Get": "Steps.Model.ModelName"}
 
 
-TEAM_TAG_MISSING = r"no Team tag \(the team role creates jobs only with it\)$"
+MODEL, TRANSFORM = rf"^step {MODEL_STEP}: ", rf"^step {TRANSFORM_STEP}: "
+NO_TEAM_TAG, NOT_ISOLATED = (
+    r"no Team tag \(the team role creates jobs only with it\)$",
+    "the model needs no network: isolate it$",
+)
 BATCH_PROBLEMS: dict[str, tuple[Callable[[Definition], None], str]] = {
-    "a model outside the VPC": (_model_without_vpc, rf"^step {MODEL_STEP}: no VPC configuration$"),
-    "a model with the network": (_model_not_isolated, rf"^step {MODEL_STEP}: the model needs no network: isolate it$"),
-    "a model that does not say it is isolated": (
-        _model_without_isolation_setting,
-        rf"^step {MODEL_STEP}: the model needs no network: isolate it$",
-    ),
-    "a model without tags": (_model_without_team_tag, rf"^step {MODEL_STEP}: {TEAM_TAG_MISSING}"),
-    "transform outputs without KMS": (
-        _transform_output_without_key,
-        rf"^step {TRANSFORM_STEP}: outputs not encrypted with KMS$",
-    ),
-    "a transform volume without KMS": (
-        _transform_volume_without_key,
-        rf"^step {TRANSFORM_STEP}: volume not encrypted with KMS$",
-    ),
-    "a transform job without the Team tag": (
-        _transform_with_other_tags_only,
-        rf"^step {TRANSFORM_STEP}: {TEAM_TAG_MISSING}",
-    ),
+    "a model outside the VPC": (_model_without_vpc, MODEL + "no VPC configuration$"),
+    "a model with the network": (_model_not_isolated, MODEL + NOT_ISOLATED),
+    "a model that does not say it is isolated": (_model_without_isolation_setting, MODEL + NOT_ISOLATED),
+    "a model without tags": (_model_without_team_tag, MODEL + NO_TEAM_TAG),
+    "transform outputs without KMS": (_transform_output_without_key, TRANSFORM + "outputs not encrypted with KMS$"),
+    "a transform volume without KMS": (_transform_volume_without_key, TRANSFORM + "volume not encrypted with KMS$"),
+    "a transform job without the Team tag": (_transform_with_other_tags_only, TRANSFORM + NO_TEAM_TAG),
     "a transform of an unknown model step": (
         _transform_of_an_unknown_model,
         r"^Steps\.Model\.ModelName: no such step$",
@@ -275,23 +274,15 @@ BATCH_PROBLEMS: dict[str, tuple[Callable[[Definition], None], str]] = {
 }
 
 
-def test_a_sound_batch_definition_has_no_problems(sound_batch: Definition) -> None:
+def test_a_sound_batch_definition_has_no_problems_and_no_network_for_its_transform(sound_batch: Definition) -> None:
+    """CreateTransformJob takes no VPC configuration: the job runs in its model's."""
+    assert "VpcConfig" not in step(sound_batch, TRANSFORM_STEP)["Arguments"]
     assert validate(sound_batch) == []
 
 
 @pytest.mark.parametrize("problem", sorted(BATCH_PROBLEMS))
 def test_finds_each_kind_of_problem_of_a_batch_step_as_one_line(sound_batch: Definition, problem: str) -> None:
-    breaking, expected = BATCH_PROBLEMS[problem]
-    breaking(sound_batch)
-    found = validate(sound_batch)
-    assert len(found) == 1, found
-    assert re.match(expected, found[0]), found
-
-
-def test_a_transform_job_is_not_asked_for_a_network_of_its_own(sound_batch: Definition) -> None:
-    """CreateTransformJob takes no VPC configuration: the job runs in its model's."""
-    assert "VpcConfig" not in step(sound_batch, TRANSFORM_STEP)["Arguments"]
-    assert validate(sound_batch) == []
+    one_problem(sound_batch, BATCH_PROBLEMS, problem)
 
 
 def test_every_problem_of_a_batch_step_is_reported(sound_batch: Definition) -> None:
