@@ -13,14 +13,14 @@ from aws_cdk import aws_kms as kms
 from platform_constructs import batch_pipeline_construct
 from platform_constructs.batch_pipeline import MODEL_STEP, BatchPipelineInputs, build_batch_definition
 from platform_constructs.batch_pipeline_construct import BatchTransformPipeline
-from tests.constructs.reading import Json, only
+from tests.constructs.reading import Json, TemplateJson, only
 from tests.constructs.test_batch_pipeline import INPUTS
 from tests.support.stacks import new_stack, template
 
 NAME = "mlexp-dev-vision--batch-defect-detector"
 
 
-def synthesized(inputs: BatchPipelineInputs, *, key: bool = False) -> tuple[Json, Json]:
+def synthesized(inputs: BatchPipelineInputs, *, key: bool = False) -> tuple[TemplateJson, Json]:
     """(template, the pipeline's properties) of a stack holding the pipeline, and a KMS key
     whose ARN replaces the inputs' when `key`."""
     stack = new_stack()
@@ -28,7 +28,8 @@ def synthesized(inputs: BatchPipelineInputs, *, key: bool = False) -> tuple[Json
         inputs = replace(inputs, key_arn=kms.Key(stack, "Key").key_arn)
     BatchTransformPipeline(stack, "Batch", pipeline_name=NAME, inputs=inputs)
     found = template(stack).to_json()
-    return found, only(found, "AWS::SageMaker::Pipeline")[1]["Properties"]
+    properties: Json = only(found, "AWS::SageMaker::Pipeline")[1]["Properties"]
+    return found, properties
 
 
 @pytest.fixture(scope="module")
