@@ -1,7 +1,8 @@
 """A team's batch-inference SageMaker Pipeline, as a definition built in Python.
 
 CloudFormation has no transform-job resource: batch inference runs as a pipeline execution.
-create a model from an approved version (`ModelPackageArn`) -> transform `InputDataUri`.
+`CreateModel` makes a model from an approved version (`ModelPackageArn`), then `Transform` runs a
+transform job over `InputDataUri` (CSV, a record a line) with that model.
 
 The caller passes the approved version's ARN when it starts an execution; the parameter's
 default is a well-formed ARN of version 0 of the team's group, which never exists (versions
@@ -68,8 +69,10 @@ class BatchPipelineInputs:
 
 
 def _model(place: JobPlacement) -> dict[str, Any]:
-    """A CreateModel request minus its name. Isolation first: the Guard rule reads it next to the
-    step's type, in the same piece of the template's Fn::Join."""
+    """A CreateModel request minus its name. The version in `Containers`, as the SDK writes a model
+    package (not `PrimaryContainer`). Isolated, where the SDK's ModelPackage isolates only a
+    Marketplace version: the container needs no network. Isolation first: the Guard rule reads it
+    next to the step's type, in the same piece of the template's Fn::Join."""
     return {
         "Name": MODEL_STEP,
         "Type": "Model",
