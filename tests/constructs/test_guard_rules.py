@@ -23,6 +23,8 @@ from aws_cdk import aws_sagemaker as sagemaker
 from compliance.gate import Finding
 from compliance.guard_sidecar import GUARD_RULES
 from platform_config.tuning import TuningSettings
+from platform_constructs.batch_pipeline import BatchPipelineInputs
+from platform_constructs.batch_pipeline_construct import BatchTransformPipeline
 from platform_constructs.model_package_group import ModelPackageGroup
 from platform_constructs.pipeline_definition import ReferencePipelineInputs
 from platform_constructs.platform_key import PlatformKey
@@ -137,6 +139,36 @@ def _tuning_not_isolated_with_tokens(stack: cdk.Stack) -> None:
 CHECKED = {"SkipCheck": True, "FailOnViolation": True, "RegisterNewBaseline": True}
 
 
+def serving_body(stack: cdk.Stack, model: dict[str, Any], output_key: str | None) -> str:
+    """A training job (in the VPC with KMS, isolated: what the other rules want), a Model step with
+    `model` as its arguments and a Transform step writing to a bucket with `output_key` (first, as
+    the platform writes it) if any. The bucket's name is a CloudFormation value: the body is a Fn::Join."""
+    bucket = s3.Bucket(stack, "Bucket", removal_policy=cdk.RemovalPolicy.RETAIN)
+    output = {"KmsKeyId": output_key} if output_key is not None else {}
+    output |= {"S3OutputPath": f"s3://{bucket.bucket_name}/batch", "AssembleWith": "Line"}
+    steps = [
+        {"Name": "Train", "Type": "Training", "Arguments": {**JOB, "EnableNetworkIsolation": True}},
+        {"Name": "Model", "Type": "Model", "Arguments": model},
+        {"Name": "Transform", "Type": "Transform", "Arguments": {"TransformOutput": output}},
+    ]
+    return stack.to_json_string({"Steps": steps})
+
+
+def _transform_output_key_elsewhere_with_tokens(stack: cdk.Stack) -> None:
+    """The key names the training job's output, not the transform job's."""
+    pipeline(stack, serving_body(stack, {"EnableNetworkIsolation": True}, output_key=None))
+
+
+def _transform_output_with_an_empty_key(stack: cdk.Stack) -> None:
+    transform = {"Name": "Transform", "Type": "Transform", "Arguments": {"TransformOutput": {"KmsKeyId": ""}}}
+    pipeline(stack, json.dumps({"Steps": [{"Name": "Train", "Type": "Training", "Arguments": JOB}, transform]}))
+
+
+def _model_with_the_network_with_tokens(stack: cdk.Stack) -> None:
+    """Isolated training does not make the model isolated."""
+    pipeline(stack, serving_body(stack, {"EnableNetworkIsolation": False, "VpcConfig": JOB["VpcConfig"]}, KEY))
+
+
 def _compliant(stack: cdk.Stack) -> None:
     environment(stack, retain=True)
     domain(stack)
@@ -154,7 +186,8 @@ def _compliant(stack: cdk.Stack) -> None:
 
 
 def _platform_constructs(stack: cdk.Stack) -> None:
-    """The platform's own domain, profile, pipeline, group and key, in a retained environment."""
+    """The platform's own domain, profile, pipelines (reference and batch), group and key, in a
+    retained environment."""
     environment(stack, retain=True)
     key = PlatformKey(stack, "Key", alias="alias/probe", retention=RETAINED).key
     vpc = ec2.Vpc.from_vpc_attributes(
@@ -208,6 +241,25 @@ def _platform_constructs(stack: cdk.Stack) -> None:
             region="us-east-1",
             tuning=TUNING,
             analyzer_image_uri="156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer",
+        ),
+    )
+    BatchTransformPipeline(
+        stack,
+        "Batch",
+        pipeline_name="mlexp-dev-vision--batch-defect-detector",
+        inputs=BatchPipelineInputs(
+            team="vision",
+            role_arn=ROLE,
+            key_arn=key.key_arn,
+            subnet_ids=["subnet-1"],
+            security_group_id="sg-1",
+            artifacts_bucket="artifacts",
+            datasets_bucket="datasets",
+            model_package_group="mlexp-dev-defect-detector",
+            instance_type="ml.m5.xlarge",
+            region=stack.region,
+            account=stack.account,
+            partition=stack.partition,
         ),
     )
     ModelPackageGroup(
@@ -277,6 +329,8 @@ BROKEN: dict[str, Build] = {
     "SAGEMAKER_PIPELINE_VPC_AND_KMS": lambda s: pipeline(s, body(VpcConfig=JOB["VpcConfig"])),
     "SAGEMAKER_PIPELINE_TUNING_SEEDED_AND_ISOLATED": _tuning_without_seed,
     "SAGEMAKER_PIPELINE_QUALITY_CHECK_ISOLATED": lambda s: pipeline(s, step_body("QualityCheck", **CHECKED)),
+    "SAGEMAKER_PIPELINE_TRANSFORM_OUTPUT_KMS": lambda s: pipeline(s, step_body("Transform")),
+    "SAGEMAKER_PIPELINE_MODEL_ISOLATED": lambda s: pipeline(s, step_body("Model")),
 }
 # More ways to break a rule (the other branches of a rule), and ways that must not break one.
 MORE_BROKEN: dict[str, tuple[str, Build]] = {
@@ -292,6 +346,15 @@ MORE_BROKEN: dict[str, tuple[str, Build]] = {
         "SAGEMAKER_PIPELINE_QUALITY_CHECK_ISOLATED",
         lambda s: pipeline(s, step_body("QualityCheck", EnableNetworkIsolation=True, SkipCheck=False)),
     ),
+    "TransformOutputKeyElsewhereWithTokens": (
+        "SAGEMAKER_PIPELINE_TRANSFORM_OUTPUT_KMS",
+        _transform_output_key_elsewhere_with_tokens,
+    ),
+    "TransformOutputWithAnEmptyKey": (
+        "SAGEMAKER_PIPELINE_TRANSFORM_OUTPUT_KMS",
+        _transform_output_with_an_empty_key,
+    ),
+    "ModelWithTheNetworkWithTokens": ("SAGEMAKER_PIPELINE_MODEL_ISOLATED", _model_with_the_network_with_tokens),
 }
 FINE: dict[str, Build] = {
     "Compliant": _compliant,
