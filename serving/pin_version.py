@@ -162,7 +162,7 @@ def older_than_served(current: Release | None, pinned: list[tuple[str, PinnedVer
         return []
     served = dict(current.variants)
     return [
-        f"{variant} would serve {version.arn}, older than version {served[variant].number} it serves"
+        f"{variant}: {version.arn} is older than version {served[variant].number}, which it serves now"
         for variant, version in pinned
         if variant in served and version.number < served[variant].number
     ]

@@ -203,8 +203,8 @@ def test_rollback_pins_an_older_version_on_every_variant_and_says_so(sagemaker: 
     assert result.code == 0, result.err
     assert result.served() == [("champion", 1), ("challenger", 1)]
     assert result.out == [
-        f"rollback: champion would serve {first}, older than version 2 it serves",
-        f"rollback: challenger would serve {first}, older than version 3 it serves",
+        f"rollback: champion: {first} is older than version 2, which it serves now",
+        f"rollback: challenger: {first} is older than version 3, which it serves now",
         f"champion <- {first} (baselines: yes)",
         f"challenger <- {first} (baselines: yes)",
     ]
@@ -223,7 +223,7 @@ def test_a_stale_version_is_refused_and_the_existing_file_kept(sagemaker: Any, g
     result = pin(current=current)
     assert result.code == 2
     assert result.err == [
-        f"error: stale version: challenger would serve {second}, older than version 3 it serves "
+        f"error: stale version: challenger: {second} is older than version 3, which it serves now "
         "(a late approval? --version-arn rolls back)"
     ]
     assert previous.read_text() == "the file of the previous run\n"
@@ -235,7 +235,10 @@ def test_a_stale_version_on_one_variant_is_refused(sagemaker: Any, group: str, p
     decide(sagemaker, second, "Rejected")
     result = pin(variants="champion", current=release(group, ("champion", second)))
     assert result.code == 2
-    assert result.err[0].startswith(f"error: stale version: champion would serve {first}, older than version 2")
+    assert result.err == [
+        f"error: stale version: champion: {first} is older than version 2, which it serves now "
+        "(a late approval? --version-arn rolls back)"
+    ]
 
 
 # -- refused versions -------------------------------------------------------------------------------
