@@ -86,9 +86,11 @@ class Release:
     @classmethod
     def from_json(cls, text: str, source: str = "<release>") -> Release:
         try:
-            document = json.loads(text)
+            document = json.loads(text, object_pairs_hook=_object)
         except json.JSONDecodeError as error:
             raise ReleaseError(source, [f"not JSON ({error.msg}, line {error.lineno})"]) from None
+        except _DuplicateField as error:
+            raise ReleaseError(source, [f"{error.field}: given twice in one object"]) from None
         problems = _document_problems(document)
         if problems:
             raise ReleaseError(source, problems)
@@ -105,7 +107,27 @@ class Release:
         path = Path(path)
         if not path.is_file():
             raise ReleaseError(str(path), ["file not found"])
-        return cls.from_json(path.read_text(), str(path))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise ReleaseError(str(path), [f"not UTF-8 text (byte {error.start})"]) from None
+        return cls.from_json(text, str(path))
+
+
+class _DuplicateField(ValueError):
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; a key given twice is refused (json.loads would keep the last one silently)."""
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise _DuplicateField(key)
+        document[key] = value
+    return document
 
 
 def _arn(value: str) -> dict[str, str]:
@@ -145,7 +167,7 @@ def _variant_problems(index: int, item: Any, group: Any) -> list[str]:
     match = VERSION_ARN.fullmatch(arn) if isinstance(arn, str) else None
     if match is None:
         problems.append(f"{where}.arn: must be a model package version ARN (got {arn!r})")
-    elif match["group"] != group:
+    elif isinstance(group, str) and group and match["group"] != group:  # a bad group is reported once
         problems.append(f"{where}.arn: is a version of group {match['group']}, not {group} (got {arn!r})")
     return problems + _baseline_problems(f"{where}.baselines", item.get("baselines"))
 
@@ -154,7 +176,7 @@ def _document_problems(document: Any) -> list[str]:
     if not isinstance(document, dict):
         return [f"must be a JSON object (got {type(document).__name__})"]
     problems = [f"{key}: unknown field" for key in sorted(set(document) - {"format", "group", "variants"})]
-    if document.get("format") != FORMAT:
+    if type(document.get("format")) is not int or document["format"] != FORMAT:  # not true, not 1.0
         problems.append(f"format: must be {FORMAT} (got {document.get('format')!r})")
     group = document.get("group")
     if not isinstance(group, str) or not group:
@@ -164,6 +186,6 @@ def _document_problems(document: Any) -> list[str]:
         return [*problems, f"variants: must be a list of 1 or 2 variants (got {variants!r})"]
     for index, item in enumerate(variants):
         problems += _variant_problems(index, item, group)
-    names = [item.get("name") for item in variants if isinstance(item, dict)]
+    names = [item["name"] for item in variants if isinstance(item, dict) and isinstance(item.get("name"), str)]
     problems += [f"variants: {name} listed twice" for name in sorted({n for n in names if names.count(n) > 1})]
     return problems
