@@ -121,6 +121,10 @@ class Naming:
         """IAM names are global to the account: the region is part of it."""
         return f"{self.project}-{self.environment}-{region}-{group}-serving"
 
+    def batch_pipeline_name(self, team: str, group: str) -> str:
+        """Under the team's prefix: the team role starts it (a batch run of an approved version)."""
+        return f"{self.team_pipeline_prefix(team)}batch-{group}"
+
     def serving_topic_name(self, group: str) -> str:
         """Fixed: serving stacks build its ARN instead of referencing the platform's topic."""
         return f"{self.project}-{self.environment}-{group}-serving-alerts"

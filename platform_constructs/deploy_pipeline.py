@@ -69,9 +69,12 @@ class DeployTarget:
 
 def release_buildspec(target: DeployTarget) -> dict[str, Any]:
     current = (
-        f'aws cloudformation describe-stacks --stack-name "{target.production_stack}" >/dev/null 2>&1 && '
+        # No production stack yet: a first deploy (an empty current release); else what it serves.
+        f'if ! aws cloudformation describe-stacks --stack-name "{target.production_stack}" >/dev/null 2>&1; '
+        f"then : > {WORK}/current.json; else "
         f'.venv/bin/python -m serving.current_release --stack-name "{target.production_stack}" '
-        f'--group "{target.group}" --region "$AWS_REGION" --out {WORK}/current.json || echo "" > {WORK}/current.json'
+        f'--group "{target.group}" --variants "{",".join(target.variants)}" --region "$AWS_REGION" '
+        f"--out {WORK}/current.json; fi"
     )
     pin = (
         f'.venv/bin/python -m serving.pin_version --group "{target.group}" --variants "{",".join(target.variants)}" '

@@ -9,6 +9,8 @@ from constructs import Construct
 from platform_config.image_uris import published_image, repository_arn
 from platform_config.naming import StackKind
 from platform_config.schema import PlatformConfig
+from platform_constructs.batch_pipeline import BatchPipelineInputs
+from platform_constructs.batch_pipeline_construct import BatchTransformPipeline
 from platform_constructs.deploy_pipeline import DeployTarget
 from platform_constructs.serving_alerts import ServingAlerts
 from platform_constructs.serving_role import ServingRole, serving_prefix
@@ -222,6 +224,24 @@ class PlatformStage(Stage):
             self.network, plan.stage_id, self.network.vpc.isolated_subnets, self.network.studio_security_group
         )
         for group in served:
+            BatchTransformPipeline(
+                self.pipelines,
+                f"Batch-{group.key}",
+                pipeline_name=plan.naming.batch_pipeline_name(group.team, group.key),
+                inputs=BatchPipelineInputs(
+                    team=group.team,
+                    role_arn=self.studio.team_roles[group.team].role.role_arn,
+                    key_arn=self.data.key.key_arn,
+                    subnet_ids=[subnet.subnet_id for subnet in self.network.vpc.isolated_subnets],
+                    security_group_id=self.network.studio_security_group.security_group_id,
+                    artifacts_bucket=self.data.artifacts.bucket_name,
+                    datasets_bucket=self.data.datasets.bucket_name,
+                    model_package_group=group.name,
+                    instance_type=group.serving.instance_type if group.serving else "ml.m5.large",
+                    region=plan.region.name,
+                    account=plan.account,
+                ),
+            )
             ServingRole(
                 self.pipelines,
                 f"ServingRole-{group.key}",
