@@ -118,7 +118,10 @@ class PlatformStage(Stage):
         for stack in [self.guardrails, *stacks]:
             _never_empty(stack)
             # Read by the Guard rule STATEFUL_RETAINED (policy/sagemaker.guard).
-            stack.template_options.metadata = {"ExperimentPlatform": {"RetainStateful": retention.retain}}
+            metadata: dict[str, object] = {"RetainStateful": retention.retain}
+            if isinstance(stack, ServingStack):  # read by SAGEMAKER_PRODUCTION_INSTANCES
+                metadata["ServingTier"] = stack.tier
+            stack.template_options.metadata = {"ExperimentPlatform": metadata}
         for stack in stacks:
             stack.add_stack_dependency(self.guardrails)
             _apply_boundary(stack, boundary_name)

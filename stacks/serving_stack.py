@@ -65,6 +65,7 @@ class ServingStack(Stack):
         if tier not in TIERS:
             raise ValueError(f"tier must be one of {', '.join(TIERS)} (got {tier!r})")
         production = tier == "production"
+        self.tier = tier
         # Built, not referenced: the topic is the platform's (platform_constructs/serving_alerts.py).
         topic = sns.Topic.from_topic_arn(self, "Alerts", self.format_arn(service="sns", resource=topic_name))
         pinned = {name for name, _ in release.variants}
