@@ -78,7 +78,7 @@ def release_buildspec(target: DeployTarget) -> dict[str, Any]:
     )
     pin = (
         f'.venv/bin/python -m serving.pin_version --group "{target.group}" --variants "{",".join(target.variants)}" '
-        f'--current {WORK}/current.json --out release.json --region "$AWS_REGION"'
+        f'--current {WORK}/current.json --out release.json --region "$AWS_REGION" $PIN_ARGS'
     )
     collect = (
         ".venv/bin/python -m serving.collect_templates --assembly cdk.out --out templates "
@@ -242,6 +242,14 @@ class DeployPipeline(Construct):
         self, target: DeployTarget, artifacts: s3.IBucket, pipeline_artifacts: s3.IBucket
     ) -> codepipeline.Pipeline:
         source, release = codepipeline.Artifact("Source"), codepipeline.Artifact("Release")
+        # Set when starting by hand: `--promote` ends an A/B test in favour of the challenger,
+        # `--version-arn <arn>` rolls back to (or pins) an older approved version. The approval
+        # event starts it empty: the newest approved version.
+        pin_args = codepipeline.Variable(
+            variable_name="PinArgs",
+            default_value=" ",
+            description="extra arguments of serving/pin_version.py: --promote, or --version-arn <approved version>",
+        )
 
         def deploy(name: str, stack: str) -> actions.CloudFormationCreateUpdateStackAction:
             return actions.CloudFormationCreateUpdateStackAction(
@@ -269,7 +277,15 @@ class DeployPipeline(Construct):
             codepipeline.StageProps(
                 stage_name="Release",
                 actions=[
-                    actions.CodeBuildAction(action_name="Pin", project=self.release, input=source, outputs=[release])
+                    actions.CodeBuildAction(
+                        action_name="Pin",
+                        project=self.release,
+                        input=source,
+                        outputs=[release],
+                        environment_variables={
+                            "PIN_ARGS": codebuild.BuildEnvironmentVariable(value=pin_args.reference())
+                        },
+                    )
                 ],
             ),
             codepipeline.StageProps(stage_name="Staging", actions=[deploy("Deploy", target.staging_stack)]),
@@ -300,6 +316,7 @@ class DeployPipeline(Construct):
             artifact_bucket=pipeline_artifacts,
             restart_execution_on_update=False,
             stages=stages,
+            variables=[pin_args],
         )
 
     def _grant_release(self, target: DeployTarget) -> None:
