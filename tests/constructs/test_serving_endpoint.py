@@ -165,6 +165,15 @@ def test_each_variant_scales_on_invocations_with_the_service_linked_role(built: 
     assert metric["TargetValue"] == 100
 
 
+def test_what_blocks_deleting_the_endpoint_is_deleted_before_it(built: dict[str, Any]) -> None:
+    """A registered scalable target (and its policy) would keep the endpoint from being deleted:
+    they depend on it, so CloudFormation removes them first."""
+    endpoint = next(lid for lid, r in built["Resources"].items() if r["Type"] == "AWS::SageMaker::Endpoint")
+    for lid, resource in built["Resources"].items():
+        if resource["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget":
+            assert endpoint in resource["DependsOn"], lid
+
+
 def test_no_scaling_without_a_range() -> None:
     assert of_type(build(scaling_range=None), "AWS::ApplicationAutoScaling::ScalableTarget") == []
 
