@@ -366,27 +366,34 @@ def _serving_deploys(
 ) -> list[iam.PolicyStatement]:
     """What deploy pipelines of served models do: CloudFormation deploys of the serving stacks
     only, with deploy roles of the platform; CloudFormation then scales variants, sets alarms
-    and rules (platform_constructs/deploy_pipeline.py scopes each role to one group)."""
+    and rules (platform_constructs/deploy_pipeline.py scopes each role to one group). Service
+    wildcards keep the boundary under IAM's 6,144 characters: it is a cap, scoped by resource."""
     stacks = f"arn:{partition}:cloudformation:{here}:stack/{prefix}-*-serving-*/*"
     roles = f"arn:{partition}:iam::{account}:role/*"
     alarms = f"arn:{partition}:cloudwatch:{here}:alarm:*"
     rules = f"arn:{partition}:events:{here}:rule/*"
     return [
         explained(
-            sid="DeployServingStacks",
-            actions=[
-                "cloudformation:CreateStack",
-                "cloudformation:UpdateStack",
-                "cloudformation:DescribeStacks",
-                "cloudformation:DescribeStackEvents",
-                "cloudformation:GetTemplate",
-                "cloudformation:CreateChangeSet",
-                "cloudformation:DescribeChangeSet",
-                "cloudformation:ExecuteChangeSet",
-                "cloudformation:DeleteChangeSet",
-            ],
-            resources=[stacks],
-            why={stacks: "only the serving stacks of this project and environment (any group, any stack id)"},
+            sid="ServingDeploys",
+            actions=["cloudformation:*", "cloudwatch:*", "events:*"],
+            resources=[stacks, alarms, rules],
+            why={
+                "cloudformation:*": "a cap on the serving stacks only: deploy actions create, update, describe them",
+                "cloudwatch:*": "a cap on alarms of this account and region (rollback alarms of served endpoints)",
+                "events:*": "a cap on EventBridge rules of this account and region (monitor violations)",
+                stacks: "only the serving stacks of this project and environment (any group, any stack id)",
+                alarms: "alarms of this account and region",
+                rules: "EventBridge rules of this account and region",
+            },
+        ),
+        explained(
+            sid="ServingScaling",
+            actions=["application-autoscaling:*"],
+            resources=["*"],
+            why={
+                "application-autoscaling:*": "a cap: deploy roles scale their own variants (deploy_pipeline.py)",
+                "*": "Application Auto Scaling offers no resource-level permissions for scalable targets by name",
+            },
         ),
         explained(
             sid="PassDeployRolesToCloudFormation",
@@ -394,37 +401,6 @@ def _serving_deploys(
             resources=[roles],
             conditions={"StringEquals": {**role_tags, "iam:PassedToService": "cloudformation.amazonaws.com"}},
             why={roles: "only roles of this project and environment (their Project and Environment tags)"},
-        ),
-        explained(
-            sid="ServingAlarmsAndRules",
-            actions=[
-                "cloudwatch:PutMetricAlarm",
-                "cloudwatch:DeleteAlarms",
-                "cloudwatch:DescribeAlarms",
-                "cloudwatch:TagResource",
-                "events:PutRule",
-                "events:DeleteRule",
-                "events:DescribeRule",
-                "events:PutTargets",
-                "events:RemoveTargets",
-                "events:TagResource",
-            ],
-            resources=[alarms, rules],
-            why={alarms: "alarms of this account and region", rules: "EventBridge rules of this account and region"},
-        ),
-        explained(
-            sid="ServingScaling",
-            actions=[
-                "application-autoscaling:RegisterScalableTarget",
-                "application-autoscaling:DeregisterScalableTarget",
-                "application-autoscaling:PutScalingPolicy",
-                "application-autoscaling:DeleteScalingPolicy",
-                "application-autoscaling:DescribeScalableTargets",
-                "application-autoscaling:DescribeScalingPolicies",
-                "application-autoscaling:TagResource",
-            ],
-            resources=["*"],
-            why={"*": "Application Auto Scaling offers no resource-level permissions for scalable targets by name"},
         ),
     ]
 

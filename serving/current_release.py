@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None, clients: tuple[Any, Any] | None = None) 
             boto3.client("sagemaker", region_name=args.region),
         )
     try:
-        release = served(*clients, args.stack_name, args.group, args.variants)
+        cloudformation, sagemaker = clients
+        release = served(cloudformation, sagemaker, args.stack_name, args.group, args.variants)
     except PinError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -12,7 +12,7 @@ from platform_config.schema import PlatformConfig
 from platform_constructs.batch_pipeline import BatchPipelineInputs
 from platform_constructs.batch_pipeline_construct import BatchTransformPipeline
 from platform_constructs.deploy_pipeline import DeployTarget
-from platform_constructs.serving_alerts import ServingAlerts
+from platform_constructs.serving_alerts import TIERS, ServingAlerts
 from platform_constructs.serving_role import ServingRole, serving_prefix
 from serving.release import VERSION_ARN, Release
 from stacks.data_stack import DataStack
@@ -23,7 +23,7 @@ from stacks.network_stack import NetworkStack
 from stacks.pipelines_stack import JobSettings, PipelinesStack, TeamPipeline
 from stacks.registry_stack import RegistryStack
 from stacks.serving_links import export_data, export_network, imported, imported_subnets
-from stacks.serving_stack import TIERS, ServingPlace, ServingStack
+from stacks.serving_stack import ServingPlace, ServingStack
 from stacks.stage_plan import StagePlan, plan_stages
 from stacks.studio_stack import StudioStack
 from stacks.user_profiles_stack import UserProfilesStack

@@ -54,8 +54,7 @@ def build(target: DeployTarget = TARGET) -> dict[str, Any]:
         mirror=PackageMirror(stack, "Mirror", domain_name="probe", key=key, retention=Retention(retain=False)),
         retention=Retention(retain=False),
     )
-    result: dict[str, Any] = template(stack).to_json()
-    return result
+    return dict(template(stack).to_json())
 
 
 def of_type(document: dict[str, Any], kind: str) -> list[dict[str, Any]]:

@@ -280,7 +280,7 @@ def production_tier(stack: cdk.Stack) -> None:
     stack.template_options.metadata = {"ExperimentPlatform": {"RetainStateful": True, "ServingTier": "production"}}
 
 
-SERVED = {
+SERVED: dict[str, Any] = {
     "endpoint_name": "mlexp-dev-grp-production",
     "variants": (ServedVariant("champion", "arn:aws:sagemaker:us-east-1:111122223333:model-package/grp/3", 1, 2),),
     "instance_type": "ml.m5.large",

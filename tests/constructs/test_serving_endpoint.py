@@ -38,8 +38,7 @@ def build(**changes: Any) -> dict[str, Any]:
     stack = new_stack()
     topic = sns.Topic.from_topic_arn(stack, "Topic", "arn:aws:sns:us-east-1:111122223333:alerts")
     ServingEndpoint(stack, "Endpoint", **{**BASE, **changes}, topic=topic)
-    result: dict[str, Any] = template(stack).to_json()
-    return result
+    return dict(template(stack).to_json())
 
 
 def of_type(document: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -210,8 +209,7 @@ def monitors() -> dict[str, Any]:
         problem_type="MulticlassClassification",
     )
     EndpointMonitor(stack, "Model", kind="ModelQuality", definition=model, schedule_name="grp-model", **common)
-    result: dict[str, Any] = template(stack).to_json()
-    return result
+    return dict(template(stack).to_json())
 
 
 def test_monitoring_jobs_run_isolated_in_the_vpc_with_the_key() -> None:
@@ -258,4 +256,4 @@ def test_model_quality_reads_the_prediction_column_and_the_ground_truth() -> Non
 
 def test_dataclasses_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
-        BASE["capture"].percent = 1  # type: ignore[misc]
+        BASE["capture"].percent = 1

@@ -106,6 +106,7 @@ def _mutated(data: dict[str, Any]) -> None:
     data["teams"][0]["users"] = [*data["teams"][0]["users"], "newcomer"]
     data["teams"][1]["users"] = data["teams"][1]["users"][1:]
     data["model_groups"][0]["team"] = "forecasting"
+    data["teams"][1]["pipeline"] = {"drift_baselines": True}  # the served group's new team must monitor it
     data["model_groups"][0]["description"] = ""
     data["model_groups"][1]["description"] = ""
     data["data"]["artifacts"] = {"transition_days": 30, "expiration_days": 400}
