@@ -9,7 +9,7 @@ import pytest
 
 from stacks.registry_stack import MLFLOW_LOGICAL_ID, experiment_logical_id, group_logical_id
 from tests.stages import SAMPLE_STAGES
-from tests.support.synth import Synthesized, Template, only, resources
+from tests.support.synth import Synthesized, Template, resources
 
 STAGES = sorted(SAMPLE_STAGES)
 APPROVER = "arn:aws:iam::111122223333:role/ml-model-approvers"
