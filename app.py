@@ -4,6 +4,8 @@
 cdk synth                      # the sample, config/sample.yaml
 cdk synth -c config=PATH.yaml  # another platform
 python app.py [PATH.yaml]      # the same without the CLI (reads cdk.json's context itself)
+python app.py PATH.yaml --release release.json
+                               # plus the serving stacks of a release (the deploy pipeline's)
 
 Exit 1, with one line per problem, on a config error or on a compliance finding nobody
 acknowledged; in both cases nothing in cdk.out may be deployed.
@@ -30,8 +32,25 @@ def refuse(error: ConfigError, config_path: str) -> int:
     return 1
 
 
+def direct_context(argv: list[str]) -> dict[str, str] | None:
+    """`python app.py [CONFIG] [--release FILE]`: what the CLI would pass as -c config=, -c serving_release=."""
+    args = argv[1:]
+    given: dict[str, str] = {}
+    if "--release" in args:
+        at = args.index("--release")
+        if at + 1 >= len(args):
+            raise SystemExit("error: --release needs a file (the deploy pipeline's release.json)")
+        given["serving_release"] = args[at + 1]
+        del args[at : at + 2]
+    if len(args) > 1:
+        raise SystemExit(f"error: unexpected arguments {' '.join(args[1:])}; usage: app.py [CONFIG] [--release FILE]")
+    if args:
+        given["config"] = args[0]
+    return given or None
+
+
 def main(argv: list[str]) -> int:
-    context = None if run_by_cli() else project_context({"config": argv[1]} if len(argv) > 1 else None)
+    context = None if run_by_cli() else project_context(direct_context(argv))
     config_path = str((cli_context() if context is None else context).get("config") or DEFAULT_CONFIG)
     try:
         config = load_config(config_path)

@@ -47,6 +47,16 @@ class InternalStatement:
         return all(any(re.fullmatch(shape, resource) for shape in self.resources) for resource in resources)
 
 
+# The CodePipelines of the stage: model builds (one per team) and deploys (one per served group).
+PROJECT_ROLES = r"(.*/)?(ModelBuild-[a-z0-9-]+/Build|Deploy-[a-z0-9-]+/(Release|Smoke))/Role"
+VPC_PROJECTS = r"(.*/)?(ModelBuild-[a-z0-9-]+/Build|Deploy-[a-z0-9-]+/Smoke)"
+PIPELINE_PARTS = (
+    r"(.*/)?(ModelBuild-[a-z0-9-]+/(Build/Role|Pipeline/Role|Pipeline/[A-Za-z]+/[A-Za-z]+/CodePipelineActionRole)"
+    r"|Deploy-[a-z0-9-]+/((Release|Smoke)/Role|Pipeline/Role|Pipeline/[A-Za-z]+/[A-Za-z]+/CodePipelineActionRole))"
+)
+DEPLOY_ACTIONS = r"(.*/)?Deploy-[a-z0-9-]+/Pipeline/(Staging|Production)/Deploy/CodePipelineActionRole"
+
+
 def _key_or_output(kind: str) -> tuple[str, ...]:
     """A resource in this stack (<Id.Arn>) or in another one of the stage (a weak reference)."""
     return (f"{TOKEN}{kind}", f"{STACK_OUTPUT}{kind}")
@@ -54,13 +64,13 @@ def _key_or_output(kind: str) -> tuple[str, ...]:
 
 INTERNAL_STATEMENTS: tuple[InternalStatement, ...] = (
     InternalStatement(
-        owner=r"(.*/)?ModelBuild-[a-z0-9-]+/Build/Role",
+        owner=PROJECT_ROLES,
         actions=frozenset({"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}),
         resources=(f"{ARN}logs:{REGION_ACCOUNT}:log-group:/aws/codebuild/{TOKEN}(:\\*)?",),
         reason="CodeBuild's default log group of this one project; its streams are named per build",
     ),
     InternalStatement(
-        owner=r"(.*/)?ModelBuild-[a-z0-9-]+/Build/Role",
+        owner=PROJECT_ROLES,
         actions=frozenset(
             {
                 "codebuild:CreateReportGroup",
@@ -74,26 +84,26 @@ INTERNAL_STATEMENTS: tuple[InternalStatement, ...] = (
         reason="CodeBuild report groups are named after this one project and created at build time",
     ),
     InternalStatement(
-        owner=r"(.*/)?ModelBuild-[a-z0-9-]+/(Build/Role|Pipeline/Role|Pipeline/[A-Za-z]+/[A-Za-z]+/CodePipelineActionRole)",
+        owner=PIPELINE_PARTS,
         actions=KMS_GRANT,
         resources=(*_key_or_output(""), TOKEN),
         reason="CDK key grant for the pipeline's artifacts: the GenerateDataKey and ReEncrypt families on one key",
     ),
     InternalStatement(
-        owner=r"(.*/)?ModelBuild-[a-z0-9-]+/(Build/Role|Pipeline/Role|Pipeline/[A-Za-z]+/[A-Za-z]+/CodePipelineActionRole)",
+        owner=PIPELINE_PARTS,
         actions=S3_READ | S3_WRITE,
         resources=(TOKEN, f"{TOKEN}/\\*", STACK_OUTPUT, f"{STACK_OUTPUT}/\\*"),
         reason="CodePipeline's artifact access: objects of this team's own pipeline artifact bucket",
     ),
     InternalStatement(
-        owner=r"(.*/)?ModelBuild-[a-z0-9-]+/Build/Role",
+        owner=VPC_PROJECTS + "/Role",
         actions=frozenset({"ec2:CreateNetworkInterfacePermission"}),
         resources=(f"{ARN}ec2:{REGION_ACCOUNT}:network-interface/\\*",),
         reason="CodeBuild in the VPC: permission on the build's network interfaces, limited by CDK to the platform "
         "subnets and to CodeBuild (ec2:Subnet, ec2:AuthorizedService)",
     ),
     InternalStatement(
-        owner=r"(.*/)?ModelBuild-[a-z0-9-]+/Build",
+        owner=VPC_PROJECTS,
         actions=frozenset(
             {
                 "ec2:CreateNetworkInterface",
@@ -121,6 +131,30 @@ INTERNAL_STATEMENTS: tuple[InternalStatement, ...] = (
         resources=(STACK_OUTPUT, f"{STACK_OUTPUT}/[a-z0-9-]+/model-build/source\\.zip"),
         reason="CodePipeline's S3 source: read the team's one source object (and list the artifacts bucket to find "
         "its versions; listing reveals keys, never content)",
+    ),
+    InternalStatement(
+        owner=r"(.*/)?Deploy-[a-z0-9-]+/Pipeline/Source/Platform/CodePipelineActionRole",
+        actions=S3_READ,
+        resources=(STACK_OUTPUT, f"{STACK_OUTPUT}/platform/source\\.zip"),
+        reason="CodePipeline's S3 source: read the platform's one source object (and list the artifacts bucket to "
+        "find its versions; listing reveals keys, never content)",
+    ),
+    InternalStatement(
+        owner=DEPLOY_ACTIONS,
+        actions=frozenset(
+            {
+                "cloudformation:CreateStack",
+                "cloudformation:DeleteStack",
+                "cloudformation:DescribeStack*",
+                "cloudformation:GetStackPolicy",
+                "cloudformation:GetTemplate*",
+                "cloudformation:SetStackPolicy",
+                "cloudformation:UpdateStack",
+                "cloudformation:ValidateTemplate",
+            }
+        ),
+        resources=(f"{ARN}cloudformation:{REGION_ACCOUNT}:stack/[a-z0-9-]+-serving-(staging|production)/\\*",),
+        reason="CodePipeline's CloudFormation action on its one serving stack (any stack id of that name)",
     ),
     InternalStatement(
         owner=r"(.*/)?Teardown/Provider/(framework-[A-Za-z]+/ServiceRole|waiter-state-machine/Role)",

@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 PRICES = ROOT / "pricing" / "prices.yaml"
 RATE_KEYS = (
+    "sagemaker_hosting_hour",
+    "sagemaker_processing_hour",
     "interface_endpoint_az_hour",
     "nat_gateway_hour",
     "kms_key_month",
@@ -56,6 +58,7 @@ class Prices:
     regions: dict[str, dict[str, Any]]
     flow_logs_gb_month: float
     mirror_gb: float
+    monitoring_job_minutes: float = 10.0
 
     def rate(self, region: str, key: str) -> Any:
         return self.regions.get(region, {}).get(key, self.default[key])
@@ -76,6 +79,7 @@ def load_prices(path: Path = PRICES) -> Prices:
         regions=data.get("regions", {}),
         flow_logs_gb_month=float(data["assumptions"]["flow_logs_gb_per_month_idle"]),
         mirror_gb=float(data["assumptions"]["codeartifact_mirror_gb"]),
+        monitoring_job_minutes=float(data["assumptions"]["monitoring_job_minutes"]),
     )
 
 
@@ -166,6 +170,43 @@ def stage_lines(stage: Stage, prices: Prices) -> list[Line]:
             )
         )
     lines += _flow_log_lines(stage, prices)
+    lines += _serving_lines(stage, prices)
+    return lines
+
+
+MONITOR_RUNS = {"cron(0 * ? * * *)": 730, "cron(0 0 ? * * *)": 30}  # hourly, daily: runs a month
+MONITOR_INSTANCE = "ml.m5.xlarge"
+
+
+def _hourly(prices: Prices, region: str, key: str, instance_type: str) -> float:
+    table = prices.rate(region, key)
+    if instance_type not in table:
+        raise PriceError(f"pricing/prices.yaml: {key} has no price for {instance_type}; add it (and its source)")
+    return float(table[instance_type])
+
+
+def _serving_lines(stage: Stage, prices: Prices) -> list[Line]:
+    """Served endpoints (in an assembly synthesized for a release): their instances run all month,
+    and each monitoring schedule runs a job per period."""
+    lines: list[Line] = []
+    for config in _resources(stage, "AWS::SageMaker::EndpointConfig"):
+        for variant in config.get("ProductionVariants", []):
+            kind, count = variant["InstanceType"], int(variant["InitialInstanceCount"])
+            rate = _hourly(prices, stage.region, "sagemaker_hosting_hour", kind)
+            lines.append(
+                Line(
+                    f"endpoint variant {variant['VariantName']} ({count} x {kind})",
+                    count * prices.hours_per_month,
+                    "instance-hours",
+                    rate,
+                )
+            )
+    for schedule in _resources(stage, "AWS::SageMaker::MonitoringSchedule"):
+        config = schedule.get("MonitoringScheduleConfig", {})
+        runs = MONITOR_RUNS.get(str(config.get("ScheduleConfig", {}).get("ScheduleExpression")), 0)
+        rate = _hourly(prices, stage.region, "sagemaker_processing_hour", MONITOR_INSTANCE)
+        label = f"monitoring {config.get('MonitoringType', '?')} ({runs} runs of {prices.monitoring_job_minutes:g} min)"
+        lines.append(Line(label, runs * prices.monitoring_job_minutes / 60, "instance-hours", rate))
     return lines
 
 
@@ -229,7 +270,11 @@ def report(assembly: Path, prices: Prices) -> str:
         f"Assumed: {prices.flow_logs_gb_month:g} GB of flow-log records a month per VPC while idle; "
         f"{prices.mirror_gb:g} GB of packages kept by each CodeArtifact mirror. "
         "Not counted: what is billed by use (jobs, Studio apps, endpoint and NAT data processing, "
-        "requests, stored data)."
+        "requests, stored data). Served endpoints appear only in an assembly synthesized for a release "
+        f"(`python app.py CONFIG --release FILE`); a Model Monitor job is assumed to bill "
+        f"{prices.monitoring_job_minutes:g} minutes. A blue/green deploy runs the new fleet beside the old until "
+        "the traffic has shifted and the termination wait is over: the production endpoint's instance-hours "
+        "double for that time (about 30 minutes with the sample's canary of 10 % and waits of 10 minutes)."
     )
     return "\n".join(out)
 

@@ -3,7 +3,9 @@
 Read-only describe calls: the stacks are complete, the Studio domain is in service, VpcOnly, on
 the platform key and in the platform VPC, every configured user has a profile, the buckets are
 versioned, KMS-encrypted and private, the model package groups, experiments and reference
-pipelines exist, and the VPC has the configured endpoints. Each check is one row, PASS or FAIL.
+pipelines exist, the VPC has the configured endpoints, and each served group's production
+endpoint is in service with its variants (and weights, shown) and scheduled monitors. Each check is one
+row, PASS or FAIL.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ def run_checks(clients: AwsClients, config: PlatformConfig, environment: str, re
         ("experiments", lambda: _experiment_checks(clients, config, naming)),
         ("reference pipelines", lambda: _pipeline_checks(clients, config, naming)),
         ("vpc endpoints", lambda: _endpoint_checks(clients, env, region, outputs)),
+        ("served endpoints", lambda: _serving_checks(clients, config, naming)),
     ]
     for suite, checks_of in suites:
         try:
@@ -175,6 +178,39 @@ def _pipeline_checks(clients: AwsClients, config: PlatformConfig, naming: Naming
         name = naming.reference_pipeline_name(team.name)
         status = _status(clients, "describe_pipeline", "PipelineStatus", PipelineName=name)
         yield Check(f"pipeline {name}", status == "Active", status)
+
+
+def _serving_checks(clients: AwsClients, config: PlatformConfig, naming: Naming) -> Iterator[Check]:
+    """Each served group's production endpoint: in service, exactly the configured variants with the
+    configured weights (a hand shift shows as a difference, not a failure), and its schedules
+    scheduled. A group not deployed yet (no endpoint) is reported, never guessed."""
+    for group in config.model_groups:
+        if group.serving is None:
+            continue
+        name = naming.endpoint_name(group.name, "production")
+        try:
+            endpoint = clients.sagemaker.describe_endpoint(EndpointName=name)
+        except ClientError as error:
+            yield Check(f"served endpoint {name}", False, str(explain(error, clients.max_attempts)))
+            continue
+        status = str(endpoint.get("EndpointStatus", ""))
+        yield Check(f"served endpoint {name}", status == "InService", status)
+        variants = {v["VariantName"]: v for v in endpoint.get("ProductionVariants", [])}
+        expected = {variant.name: variant.weight for variant in group.serving.variants}
+        yield Check(f"{name} variants", set(variants) == set(expected), ", ".join(sorted(variants)) or "none")
+        weights = {key: float(value.get("CurrentWeight", 0)) for key, value in variants.items()}
+        differs = {key: weight for key, weight in weights.items() if key in expected and weight != expected[key]}
+        detail = ", ".join(f"{key} {weights[key]:g}" for key in sorted(weights))
+        yield Check(f"{name} weights", True, detail + (" (shifted from the config)" if differs else ""))
+        yield from _schedule_checks(clients, name)
+
+
+def _schedule_checks(clients: AwsClients, endpoint: str) -> Iterator[Check]:
+    found = clients.sagemaker.list_monitoring_schedules(EndpointName=endpoint).get("MonitoringScheduleSummaries", [])
+    yield Check(f"{endpoint} monitoring schedules", bool(found), f"{len(found)} schedule(s)")
+    for schedule in found:
+        status = str(schedule.get("MonitoringScheduleStatus", ""))
+        yield Check(f"schedule {schedule['MonitoringScheduleName']}", status == "Scheduled", status)
 
 
 def _status(clients: AwsClients, operation: str, field: str, **kwargs: str) -> str:

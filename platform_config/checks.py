@@ -77,6 +77,57 @@ def _groups_per_team(config: PlatformConfig) -> Iterator[Problem]:
             )
 
 
+# SageMaker endpoint and monitoring schedule names: 63 characters; IAM role names: 64; rule
+# and alarm names as the serving stacks derive them (`<endpoint>-model-violations` is the longest).
+SERVING_NAME_LIMITS = (
+    ("endpoint", 63, ""),
+    ("violation rule", 64, "-model-violations"),
+    ("monitoring schedule", 63, "-model"),
+)
+ROLE_NAME_LIMIT = 64
+
+
+def _serving(config: PlatformConfig) -> Iterator[Problem]:
+    """A served group needs what serving stands on: registered baselines to monitor with, the
+    model build's package mirror (the smoke test installs through it), names within limits."""
+    teams = {team.name: team for team in config.teams}
+    for g, group in enumerate(config.model_groups):
+        if group.serving is None:
+            continue
+        where = f"model_groups[{g}].serving"
+        team = teams.get(group.team)
+        if team is not None and not team.pipeline.drift_baselines:
+            yield (
+                where,
+                (
+                    f"team {group.team} computes no drift baselines (teams[].pipeline.drift_baselines): "
+                    "Model Monitor compares live traffic with the baselines registered with each version"
+                ),
+                "set",
+            )
+        if not (config.model_build.enabled and config.reference_pipeline.enabled):
+            yield where, "serving needs model_build and reference_pipeline enabled (the mirror, the versions)", False
+        yield from _serving_names(config, g, where)
+
+
+def _serving_names(config: PlatformConfig, g: int, where: str) -> Iterator[Problem]:
+    group = config.model_groups[g]
+    for env in config.environments:
+        naming = Naming(config.project, env.name)
+        endpoint = naming.endpoint_name(group.name, "production")
+        for what, limit, suffix in SERVING_NAME_LIMITS:
+            if len(endpoint + suffix) > limit:
+                yield (
+                    f"model_groups[{g}].name",
+                    f"derived {what} {endpoint + suffix!r} is over {limit} characters",
+                    group.name,
+                )
+        for region in env.regions:
+            role = naming.serving_role_name(region.name, group.name)
+            if len(role) > ROLE_NAME_LIMIT:
+                yield where, f"derived serving role name {role!r} is over {ROLE_NAME_LIMIT} characters", group.name
+
+
 def _derived_names(config: PlatformConfig) -> Iterator[Problem]:
     """Every derived name, blamed on the config value that made it too long or malformed."""
     for e, env in enumerate(config.environments):
@@ -155,6 +206,7 @@ def cross_field_problems(config: PlatformConfig) -> list[Problem]:
     problems += _unknown_teams(config)
     problems += _mlflow_group_names(config)
     problems += _groups_per_team(config)
+    problems += _serving(config)
     lifecycle_names = (
         (f"studio.lifecycle_configs[{c}].name", spec.name) for c, spec in enumerate(config.studio.lifecycle_configs)
     )

@@ -31,6 +31,7 @@ class StackKind(StrEnum):
     STUDIO = "studio"
     PIPELINES = "pipelines"
     MODEL_BUILD = "model-build"
+    DEPLOY = "deploy"
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,28 @@ class Naming:
 
     def experiment_name(self, team: str, experiment: str) -> str:
         return f"{self.project}-{self.environment}-{team}-{experiment}"
+
+    def serving_stack_name(self, group: str, tier: str) -> str:
+        return f"{self.project}-{self.environment}-{group}-serving-{tier}"
+
+    def endpoint_name(self, group: str, tier: str) -> str:
+        """Fixed: autoscaling targets, alarms and callers name the endpoint; updates keep it."""
+        return f"{self.project}-{self.environment}-{group}-{tier}"
+
+    def serving_role_name(self, region: str, group: str) -> str:
+        """IAM names are global to the account: the region is part of it."""
+        return f"{self.project}-{self.environment}-{region}-{group}-serving"
+
+    def batch_pipeline_name(self, team: str, group: str) -> str:
+        """Under the team's prefix: the team role starts it (a batch run of an approved version)."""
+        return f"{self.team_pipeline_prefix(team)}batch-{group}"
+
+    def serving_topic_name(self, group: str) -> str:
+        """Fixed: serving stacks build its ARN instead of referencing the platform's topic."""
+        return f"{self.project}-{self.environment}-{group}-serving-alerts"
+
+    def deploy_pipeline_name(self, group: str) -> str:
+        return f"{self.project}-{self.environment}-{group}-deploy"
 
     def reference_pipeline_name(self, team: str) -> str:
         return f"{self.team_pipeline_prefix(team)}reference"

@@ -14,6 +14,7 @@ from platform_config.endpoint_catalog import ENDPOINT_CATALOG, Profile, endpoint
 from platform_config.naming import SAGEMAKER_NAME_PATTERN, TEAM_NAME_PATTERN
 from platform_config.regions import region_problem
 from platform_config.schema_base import Frozen, Str
+from platform_config.serving import ServingSettings
 from platform_config.tuning import TeamPipelineSettings
 
 # CloudWatch Logs accepts only these retention periods (days).
@@ -164,6 +165,9 @@ class ModelGroupConfig(Frozen):
     team: Str
     description: Annotated[Str, Field(max_length=1024)] = Field(default="", description="create-only")
     consumer_accounts: tuple[Account, ...] = Field(default=(), description="accounts that may read it")
+    serving: ServingSettings | None = Field(
+        default=None, description="serve approved versions: a deploy pipeline, endpoints, autoscaling, Model Monitor"
+    )
 
 
 def _principal_arn(value: str) -> str:

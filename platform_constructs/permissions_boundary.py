@@ -122,6 +122,7 @@ class PermissionsBoundary(Construct):
             *_logs_metrics_images(partition, stack.region, here),
             _network(partition, here),
             *_delivery(partition, here, stack.account),
+            *_serving_deploys(partition, here, stack.account, f"{project}-{environment}", role_tags),
             _provider_framework(partition, here),
         ]
         if disposable:
@@ -356,6 +357,50 @@ def _delivery(partition: str, here: str, account: str) -> list[iam.PolicyStateme
             ],
             resources=[repositories],
             why={repositories: "the platform's CodeArtifact domain and mirror of this account and region"},
+        ),
+    ]
+
+
+def _serving_deploys(
+    partition: str, here: str, account: str, prefix: str, role_tags: dict[str, str]
+) -> list[iam.PolicyStatement]:
+    """What deploy pipelines of served models do: CloudFormation deploys of the serving stacks
+    only, with deploy roles of the platform; CloudFormation then scales variants, sets alarms
+    and rules (platform_constructs/deploy_pipeline.py scopes each role to one group). Service
+    wildcards keep the boundary under IAM's 6,144 characters: it is a cap, scoped by resource."""
+    stacks = f"arn:{partition}:cloudformation:{here}:stack/{prefix}-*-serving-*/*"
+    roles = f"arn:{partition}:iam::{account}:role/*"
+    alarms = f"arn:{partition}:cloudwatch:{here}:alarm:*"
+    rules = f"arn:{partition}:events:{here}:rule/*"
+    return [
+        explained(
+            sid="ServingDeploys",
+            actions=["cloudformation:*", "cloudwatch:*", "events:*"],
+            resources=[stacks, alarms, rules],
+            why={
+                "cloudformation:*": "a cap on the serving stacks only: deploy actions create, update, describe them",
+                "cloudwatch:*": "a cap on alarms of this account and region (rollback alarms of served endpoints)",
+                "events:*": "a cap on EventBridge rules of this account and region (monitor violations)",
+                stacks: "only the serving stacks of this project and environment (any group, any stack id)",
+                alarms: "alarms of this account and region",
+                rules: "EventBridge rules of this account and region",
+            },
+        ),
+        explained(
+            sid="ServingScaling",
+            actions=["application-autoscaling:*"],
+            resources=["*"],
+            why={
+                "application-autoscaling:*": "a cap: deploy roles scale their own variants (deploy_pipeline.py)",
+                "*": "Application Auto Scaling offers no resource-level permissions for scalable targets by name",
+            },
+        ),
+        explained(
+            sid="PassDeployRolesToCloudFormation",
+            actions=["iam:PassRole"],
+            resources=[roles],
+            conditions={"StringEquals": {**role_tags, "iam:PassedToService": "cloudformation.amazonaws.com"}},
+            why={roles: "only roles of this project and environment (their Project and Environment tags)"},
         ),
     ]
 

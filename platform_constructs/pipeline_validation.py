@@ -56,25 +56,63 @@ def _reference_problems(path: str, parameters: dict[str, Any], steps: dict[str, 
     return problems
 
 
-def _job_settings(step: dict[str, Any]) -> tuple[Any, Any, Any, Any] | None:
-    """(VPC configuration, output key, volume key, tags) of a job step; None for other steps."""
+def _job_settings(step: dict[str, Any]) -> dict[str, Any] | None:
+    """VPC configuration, output key, volume key and tags of a job step, by name (only those its
+    request can carry: see `MISSING`); None for other steps."""
     args = step["Arguments"]
     if step["Type"] in ("Processing", "QualityCheck"):
-        return (
-            args.get("NetworkConfig", {}).get("VpcConfig"),
-            args.get("ProcessingOutputConfig", {}).get("KmsKeyId"),
-            args.get("ProcessingResources", {}).get("ClusterConfig", {}).get("VolumeKmsKeyId"),
-            args.get("Tags", []),
-        )
+        return {
+            "vpc": args.get("NetworkConfig", {}).get("VpcConfig"),
+            "output_key": args.get("ProcessingOutputConfig", {}).get("KmsKeyId"),
+            "volume_key": args.get("ProcessingResources", {}).get("ClusterConfig", {}).get("VolumeKmsKeyId"),
+            "tags": args.get("Tags", []),
+        }
     job = args.get("TrainingJobDefinition", {}) if step["Type"] == "Tuning" else args
     if step["Type"] in ("Training", "Tuning"):
-        return (
-            job.get("VpcConfig"),
-            job.get("OutputDataConfig", {}).get("KmsKeyId"),
-            job.get("ResourceConfig", {}).get("VolumeKmsKeyId"),
-            args.get("Tags", []),
-        )
+        return {
+            "vpc": job.get("VpcConfig"),
+            "output_key": job.get("OutputDataConfig", {}).get("KmsKeyId"),
+            "volume_key": job.get("ResourceConfig", {}).get("VolumeKmsKeyId"),
+            "tags": args.get("Tags", []),
+        }
+    return _serving_settings(step)
+
+
+def _serving_settings(step: dict[str, Any]) -> dict[str, Any] | None:
+    """A model runs in the VPC; a transform job has no network of its own (its model's) and
+    writes its output and volume with the key."""
+    args = step["Arguments"]
+    if step["Type"] == "Model":
+        return {"vpc": args.get("VpcConfig"), "tags": args.get("Tags", [])}
+    if step["Type"] == "Transform":
+        return {
+            "output_key": args.get("TransformOutput", {}).get("KmsKeyId"),
+            "volume_key": args.get("TransformResources", {}).get("VolumeKmsKeyId"),
+            "tags": args.get("Tags", []),
+        }
     return None
+
+
+MISSING = {
+    "vpc": "no VPC configuration",
+    "output_key": "outputs not encrypted with KMS",
+    "volume_key": "volume not encrypted with KMS",
+}
+# Steps whose container needs no network, and where their request says so.
+ISOLATED = {
+    "QualityCheck": ("analyzer", ("NetworkConfig", "EnableNetworkIsolation")),
+    "Model": ("model", ("EnableNetworkIsolation",)),
+}
+
+
+def _isolation_problems(name: str, step: dict[str, Any]) -> list[str]:
+    if step["Type"] not in ISOLATED:
+        return []
+    what, path = ISOLATED[step["Type"]]
+    node: Any = step["Arguments"]
+    for key in path:
+        node = node.get(key, {})
+    return [] if node else [f"step {name}: the {what} needs no network: isolate it"]
 
 
 def _job_problems(name: str, step: dict[str, Any]) -> list[str]:
@@ -83,18 +121,10 @@ def _job_problems(name: str, step: dict[str, Any]) -> list[str]:
     settings = _job_settings(step)
     if settings is None:
         return []
-    vpc, output_key, volume_key, tags = settings
-    problems = []
-    if not vpc:
-        problems.append(f"step {name}: no VPC configuration")
-    if not output_key:
-        problems.append(f"step {name}: outputs not encrypted with KMS")
-    if not volume_key:
-        problems.append(f"step {name}: volume not encrypted with KMS")
-    if not any(tag.get("Key") == TEAM_TAG for tag in tags):
+    problems = [f"step {name}: {missing}" for key, missing in MISSING.items() if key in settings and not settings[key]]
+    if not any(tag.get("Key") == TEAM_TAG for tag in settings["tags"]):
         problems.append(f"step {name}: no {TEAM_TAG} tag (the team role creates jobs only with it)")
-    if step["Type"] == "QualityCheck" and not step["Arguments"].get("NetworkConfig", {}).get("EnableNetworkIsolation"):
-        problems.append(f"step {name}: the analyzer needs no network: isolate it")
+    problems += _isolation_problems(name, step)
     if step["Type"] == "Training" and step["Arguments"].get("DebugRuleConfigurations"):
         problems += _rule_problems(name, step["Arguments"]["DebugRuleConfigurations"])
     return problems

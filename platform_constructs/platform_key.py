@@ -66,6 +66,25 @@ class PlatformKey(Construct):
             )
         )
 
+    def allow_cloudwatch_alarms(self) -> None:
+        """CloudWatch alarms of this account and region may publish to topics encrypted with the key
+        (served endpoints' rollback alarms); each topic's policy names its exact alarms."""
+        stack = Stack.of(self)
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsOfThisAccountRegion",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],  # in a key policy, "*" is this key
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"
+                    },
+                },
+            )
+        )
+
     def grant_decrypt_through_s3(self, sid: str, accounts: tuple[str, ...]) -> None:
         """Principals of `accounts` may decrypt, only through S3 in this region: which objects
         they reach is decided by the bucket policies (`SecureBucket.grant_read_to_accounts`).

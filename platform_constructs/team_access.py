@@ -44,6 +44,7 @@ JOB_TYPES = {
     "hyper-parameter-tuning-job": "HyperParameterTuningJob",
     "transform-job": "TransformJob",
 }
+TIERS = ("staging", "production")  # platform_constructs/serving_alerts.py
 RUN_TYPES = {"experiment": "Experiment", "experiment-trial": "Trial", "experiment-trial-component": "TrialComponent"}
 
 
@@ -359,6 +360,26 @@ def registry(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
             resources=[*groups, *versions],
             why=dict.fromkeys(versions, "model versions are numbered at registration; only the team's own groups"),
         ),
+    ]
+
+
+def endpoints(stack: Stack, scope: TeamScope) -> list[iam.PolicyStatement]:
+    """Invoke and watch the endpoints that serve the team's own groups (`<group>-staging`,
+    `<group>-production`: exact names), a variant at a time for A/B checks (TargetVariant), and
+    shift their A/B weights (UpdateEndpointWeightsAndCapacities). Nobody else's."""
+    if not scope.model_package_groups:
+        return []
+    served = [_arn(stack, "sagemaker", "endpoint", f"{g}-{tier}") for g in scope.model_package_groups for tier in TIERS]
+    return [
+        explained(
+            sid="UseTeamEndpoints",
+            actions=[
+                "sagemaker:InvokeEndpoint",
+                "sagemaker:DescribeEndpoint",
+                "sagemaker:UpdateEndpointWeightsAndCapacities",
+            ],
+            resources=served,
+        )
     ]
 
 

@@ -123,6 +123,8 @@ class TeamExecutionRole(Construct):
         }
         if registry := team_access.registry(stack, self.scope):
             policies["Registry"] = ("the team's model package groups", registry)
+        if endpoints := team_access.endpoints(stack, self.scope):
+            policies["Endpoints"] = ("the endpoints serving the team's model groups", endpoints)
         for name, (what, statements) in policies.items():
             self.role.add_managed_policy(managed_policy(self, name, f"Team {team}: {what}", statements))
         # Naming the role itself from a managed policy attached to it would be a circular reference.

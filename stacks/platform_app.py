@@ -13,9 +13,11 @@ from compliance.guard_sidecar import GuardSidecar
 from platform_config.loader import ConfigError
 from platform_config.lookups import missing_lookups
 from platform_config.schema import PlatformConfig
+from serving.release import Release, ReleaseError
 from stacks.platform_stage import PlatformStage, add_platform_stages
 from stacks.project_context import DETERMINISTIC_CONTEXT, ROOT, project_context, run_by_cli
 
+RELEASE_CONTEXT = "serving_release"
 __all__ = ["build_platform", "new_platform_app", "project_context", "run_by_cli", "synthesize_platform"]
 
 
@@ -45,7 +47,7 @@ def build_platform(app: cdk.App, config: PlatformConfig, config_path: str) -> li
     problems = missing_lookups(config, lambda key: app.node.try_get_context(key))
     if problems:
         raise ConfigError(config_path, problems)
-    stages = add_platform_stages(app, config)
+    stages = add_platform_stages(app, config, serving_releases(app), config_path)
     if config.delivery:
         # Imported here: CDK Pipelines and the AWS CLI asset it loads take about 0.4 s to import,
         # which a platform without delivery should not pay on every synth.
@@ -60,6 +62,18 @@ def build_platform(app: cdk.App, config: PlatformConfig, config_path: str) -> li
             stack_name=f"{config.project}-platform-delivery",
         )
     return stages
+
+
+def serving_releases(app: cdk.App) -> tuple[Release, ...]:
+    """The release the deploy pipeline pinned (`-c serving_release=<file>`), if any; a file that is
+    not exactly right is a config error, one line per problem."""
+    path = app.node.try_get_context(RELEASE_CONTEXT)
+    if not path:
+        return ()
+    try:
+        return (Release.load(str(path)),)
+    except ReleaseError as error:
+        raise ConfigError(str(path), error.problems) from None
 
 
 def synthesize_platform(

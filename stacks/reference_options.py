@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from platform_config.image_uris import published_image, repository_arn
-
 from platform_config.reference_training import METRICS, metric_definitions, static_hyperparameters
 from platform_config.schema import ReferencePipelineSettings
 from platform_config.tuning import TeamPipelineSettings, TuningSettings

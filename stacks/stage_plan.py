@@ -17,7 +17,9 @@ from platform_config.endpoint_catalog import endpoints_for_names
 from platform_config.naming import Naming, StackKind
 from platform_config.placement import place_users
 from platform_config.schema import EnvironmentConfig, NoncurrentVersions, PlatformConfig, RegionConfig
+from platform_config.serving import ServingSettings
 from platform_constructs.model_build_pipeline import CodeSource
+from platform_constructs.serving_alerts import TIERS, AlertNames
 from platform_constructs.stateful import Retention
 from platform_constructs.studio_lifecycle_config import content_digest
 from stacks.reference_options import ReferenceOptions, reference_options
@@ -44,6 +46,7 @@ class ModelGroupPlan:
     team: str
     description: str
     consumer_accounts: tuple[str, ...]
+    serving: ServingSettings | None = None  # served: a deploy pipeline, endpoints, monitors
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class StagePlan:
     config: PlatformConfig
     environment: EnvironmentConfig
     region: RegionConfig
+    config_path: str = "config/sample.yaml"  # what a deploy pipeline synthesizes again
 
     @cached_property
     def naming(self) -> Naming:
@@ -125,6 +129,7 @@ class StagePlan:
                 # create-only: the config's words, or a default that depends only on the name
                 description=group.description or f"Versions of model {group.name}",
                 consumer_accounts=group.consumer_accounts,
+                serving=group.serving,
             )
             for group in self.config.model_groups
         )
@@ -164,6 +169,12 @@ class StagePlan:
     @property
     def build_teams(self) -> tuple[str, ...]:
         return tuple(team.name for team in self.teams if team.builds)
+
+    @property
+    def pipeline_teams(self) -> tuple[str, ...]:
+        """Teams with a CodePipeline (a model build, a deploy): each has its own artifact bucket."""
+        serving = {group.team for group in self.model_groups if group.serving is not None}
+        return tuple(team.name for team in self.teams if team.builds or team.name in serving)
 
     @property
     def experiments(self) -> tuple[ExperimentPlan, ...]:
@@ -222,6 +233,10 @@ class StagePlan:
         placed = place_users(self.config.all_users, self.config.studio.user_profile_stacks)
         return {index: tuple((user, team_of[user]) for user in users) for index, users in placed.items()}
 
+    def alert_names(self, group: ModelGroupPlan) -> AlertNames:
+        variants = tuple(variant.name for variant in group.serving.variants) if group.serving else ()
+        return AlertNames(tuple(self.naming.endpoint_name(group.key, tier) for tier in TIERS), variants)
+
     def stack_props(self, kind: StackKind, what: str) -> dict[str, object]:
         return {
             "stack_name": self.naming.stack_name(kind),
@@ -231,8 +246,10 @@ class StagePlan:
         }
 
 
-def plan_stages(config: PlatformConfig) -> list[StagePlan]:
+def plan_stages(config: PlatformConfig, config_path: str = "config/sample.yaml") -> list[StagePlan]:
     """One plan per (environment, region), in config order."""
     return [
-        StagePlan(config, environment, region) for environment in config.environments for region in environment.regions
+        StagePlan(config, environment, region, config_path)
+        for environment in config.environments
+        for region in environment.regions
     ]

@@ -90,6 +90,12 @@ def everything_on() -> Synthesized:
 
 
 @pytest.fixture(scope="session")
+def served() -> Synthesized:
+    """The sample plus the serving stacks of a release of defect-detector in us-east-1."""
+    return _POOL.get("served")
+
+
+@pytest.fixture(scope="session")
 def mutated() -> Synthesized:
     """The sample after everyday edits (tests/support/variants.py: `_mutated`)."""
     return _POOL.get("mutated")

@@ -25,4 +25,5 @@ SAMPLE_STACK_KINDS: dict[str, str] = {
     **{f"Users{i}": f"users-{i}" for i in range(_SAMPLE.studio.user_profile_stacks)},
     "Pipelines": "pipelines",
     "ModelBuild": "model-build",
+    "Deploy": "deploy",
 }

@@ -100,7 +100,15 @@ def test_the_catalogue_loads() -> None:
     catalogue = load_catalogue()
     assert len(catalogue) > 50
     assert {j.expect for j in catalogue} == {"allowed", "denied"}
-    assert {j.area for j in catalogue} == {"studio", "isolation", "model_build", "registry", "perimeter", "tuning"}
+    assert {j.area for j in catalogue} == {
+        "studio",
+        "isolation",
+        "model_build",
+        "registry",
+        "perimeter",
+        "tuning",
+        "serving",
+    }
 
 
 # -- placeholders ------------------------------------------------------------------------------

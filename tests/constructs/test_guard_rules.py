@@ -8,6 +8,7 @@ Validate's default rules see the probes' placeholder ids too, which is not what 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from typing import Any
@@ -23,10 +24,14 @@ from aws_cdk import aws_sagemaker as sagemaker
 from compliance.gate import Finding
 from compliance.guard_sidecar import GUARD_RULES
 from platform_config.tuning import TuningSettings
+from platform_constructs.batch_pipeline import BatchPipelineInputs
+from platform_constructs.batch_pipeline_construct import BatchTransformPipeline
+from platform_constructs.model_monitor import EndpointMonitor, MonitorPlacement, data_quality
 from platform_constructs.model_package_group import ModelPackageGroup
 from platform_constructs.pipeline_definition import ReferencePipelineInputs
 from platform_constructs.platform_key import PlatformKey
 from platform_constructs.reference_pipeline import ReferencePipeline
+from platform_constructs.serving_endpoint import Capture, ScalingRange, ServedVariant, ServingEndpoint, TrafficShift
 from platform_constructs.stateful import Retention
 from platform_constructs.studio_domain import StudioDomain
 from platform_constructs.studio_user_profile import StudioUserProfile
@@ -137,6 +142,36 @@ def _tuning_not_isolated_with_tokens(stack: cdk.Stack) -> None:
 CHECKED = {"SkipCheck": True, "FailOnViolation": True, "RegisterNewBaseline": True}
 
 
+def serving_body(stack: cdk.Stack, model: dict[str, Any], output_key: str | None) -> str:
+    """A training job (in the VPC with KMS, isolated: what the other rules want), a Model step with
+    `model` as its arguments and a Transform step writing to a bucket with `output_key` (first, as
+    the platform writes it) if any. The bucket's name is a CloudFormation value: the body is a Fn::Join."""
+    bucket = s3.Bucket(stack, "Bucket", removal_policy=cdk.RemovalPolicy.RETAIN)
+    output = {"KmsKeyId": output_key} if output_key is not None else {}
+    output |= {"S3OutputPath": f"s3://{bucket.bucket_name}/batch", "AssembleWith": "Line"}
+    steps = [
+        {"Name": "Train", "Type": "Training", "Arguments": {**JOB, "EnableNetworkIsolation": True}},
+        {"Name": "Model", "Type": "Model", "Arguments": model},
+        {"Name": "Transform", "Type": "Transform", "Arguments": {"TransformOutput": output}},
+    ]
+    return stack.to_json_string({"Steps": steps})
+
+
+def _transform_output_key_elsewhere_with_tokens(stack: cdk.Stack) -> None:
+    """The key names the training job's output, not the transform job's."""
+    pipeline(stack, serving_body(stack, {"EnableNetworkIsolation": True}, output_key=None))
+
+
+def _transform_output_with_an_empty_key(stack: cdk.Stack) -> None:
+    transform = {"Name": "Transform", "Type": "Transform", "Arguments": {"TransformOutput": {"KmsKeyId": ""}}}
+    pipeline(stack, json.dumps({"Steps": [{"Name": "Train", "Type": "Training", "Arguments": JOB}, transform]}))
+
+
+def _model_with_the_network_with_tokens(stack: cdk.Stack) -> None:
+    """Isolated training does not make the model isolated."""
+    pipeline(stack, serving_body(stack, {"EnableNetworkIsolation": False, "VpcConfig": JOB["VpcConfig"]}, KEY))
+
+
 def _compliant(stack: cdk.Stack) -> None:
     environment(stack, retain=True)
     domain(stack)
@@ -154,7 +189,8 @@ def _compliant(stack: cdk.Stack) -> None:
 
 
 def _platform_constructs(stack: cdk.Stack) -> None:
-    """The platform's own domain, profile, pipeline, group and key, in a retained environment."""
+    """The platform's own domain, profile, pipelines (reference and batch), group and key, in a
+    retained environment."""
     environment(stack, retain=True)
     key = PlatformKey(stack, "Key", alias="alias/probe", retention=RETAINED).key
     vpc = ec2.Vpc.from_vpc_attributes(
@@ -210,6 +246,25 @@ def _platform_constructs(stack: cdk.Stack) -> None:
             analyzer_image_uri="156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer",
         ),
     )
+    BatchTransformPipeline(
+        stack,
+        "Batch",
+        pipeline_name="mlexp-dev-vision--batch-defect-detector",
+        inputs=BatchPipelineInputs(
+            team="vision",
+            role_arn=ROLE,
+            key_arn=key.key_arn,
+            subnet_ids=["subnet-1"],
+            security_group_id="sg-1",
+            artifacts_bucket="artifacts",
+            datasets_bucket="datasets",
+            model_package_group="mlexp-dev-defect-detector",
+            instance_type="ml.m5.xlarge",
+            region=stack.region,
+            account=stack.account,
+            partition=stack.partition,
+        ),
+    )
     ModelPackageGroup(
         stack,
         "Group",
@@ -219,6 +274,89 @@ def _platform_constructs(stack: cdk.Stack) -> None:
         consumer_accounts=(),
         retention=RETAINED,
     )
+
+
+def production_tier(stack: cdk.Stack) -> None:
+    stack.template_options.metadata = {"ExperimentPlatform": {"RetainStateful": True, "ServingTier": "production"}}
+
+
+SERVED: dict[str, Any] = {
+    "endpoint_name": "mlexp-dev-grp-production",
+    "variants": (ServedVariant("champion", "arn:aws:sagemaker:us-east-1:111122223333:model-package/grp/3", 1, 2),),
+    "instance_type": "ml.m5.large",
+    "role_arn": ROLE,
+    "key_arn": KEY,
+    "subnet_ids": ("subnet-1",),
+    "security_group_id": "sg-1",
+    "capture": Capture("s3://artifacts/vision/serving/grp/production/capture", 20),
+    "shift": TrafficShift("canary", 10, 10, 10),
+    "latency_alarm_ms": 500,
+    "scaling_range": ScalingRange(2, 4, 100, 300, 60),
+}
+
+
+def _production_serving(stack: cdk.Stack, **changes: Any) -> ServingEndpoint:
+    """The platform's own endpoint and monitor, as a production serving stack holds them."""
+    production_tier(stack)
+    served = ServingEndpoint(stack, "Endpoint", **{**SERVED, **changes})
+    placement = MonitorPlacement(ROLE, KEY, ("subnet-1",), "sg-1", "image:1", "s3://artifacts/vision/monitoring")
+    definition = data_quality(
+        placement, served.endpoint, statistics_uri="s3://b/s.json", constraints_uri="s3://b/c.json"
+    )
+    EndpointMonitor(
+        stack,
+        "Monitor",
+        kind="DataQuality",
+        definition=definition,
+        endpoint=served.endpoint,
+        endpoint_name=SERVED["endpoint_name"],
+        schedule_name="grp-data",
+        schedule="hourly",
+        topic=None,
+    )
+    return served
+
+
+def _model_with_network(stack: cdk.Stack) -> None:
+    sagemaker.CfnModel(
+        stack,
+        "Model",
+        execution_role_arn=ROLE,
+        primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
+            model_package_name=SERVED["variants"][0].version_arn
+        ),
+        vpc_config=sagemaker.CfnModel.VpcConfigProperty(security_group_ids=["sg-1"], subnets=["subnet-1"]),
+    )
+
+
+def _endpoint_config(stack: cdk.Stack, instance_type: str, **overrides: Any) -> None:
+    sagemaker.CfnEndpointConfig(
+        stack,
+        "Config",
+        production_variants=[
+            sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+                variant_name="champion", model_name="m", initial_instance_count=2, instance_type=instance_type
+            )
+        ],
+        **overrides,
+    )
+
+
+def _capture_without_key(stack: cdk.Stack) -> None:
+    capture = sagemaker.CfnEndpointConfig.DataCaptureConfigProperty(
+        initial_sampling_percentage=10,
+        destination_s3_uri="s3://artifacts/capture",
+        capture_options=[sagemaker.CfnEndpointConfig.CaptureOptionProperty(capture_mode="Input")],
+    )
+    _endpoint_config(stack, "ml.m5.large", kms_key_id=KEY, data_capture_config=capture)
+
+
+def _monitor_with_network(stack: cdk.Stack) -> None:
+    served = _production_serving(stack)
+    definition = stack.node.find_child("Monitor").node.find_child("JobDefinition")
+    assert isinstance(definition, cdk.CfnResource)
+    definition.add_property_override("NetworkConfig.EnableNetworkIsolation", False)
+    del served
 
 
 def _destroyed_bucket(stack: cdk.Stack, *, retain: bool) -> None:
@@ -253,6 +391,12 @@ def _pipeline_body_with_tokens_and_no_kms(stack: cdk.Stack) -> None:
 
 
 BROKEN: dict[str, Build] = {
+    "SAGEMAKER_MODEL_ISOLATED_IN_VPC": _model_with_network,
+    "SAGEMAKER_ENDPOINT_CONFIG_KEY": lambda s: _endpoint_config(s, "ml.m5.large"),
+    "SAGEMAKER_PRODUCTION_INSTANCES": lambda s: _production_serving(
+        s, variants=(dataclasses.replace(SERVED["variants"][0], instance_count=1),)
+    ),
+    "SAGEMAKER_MONITORING_ISOLATED": _monitor_with_network,
     "SAGEMAKER_DOMAIN_VPC_ONLY": lambda s: domain(s, app_network_access_type="PublicInternetOnly"),
     "SAGEMAKER_DOMAIN_KMS": lambda s: domain(s, kms_key_id=None),
     "SAGEMAKER_DOMAIN_SOURCE_IDENTITY": lambda s: domain(
@@ -277,9 +421,12 @@ BROKEN: dict[str, Build] = {
     "SAGEMAKER_PIPELINE_VPC_AND_KMS": lambda s: pipeline(s, body(VpcConfig=JOB["VpcConfig"])),
     "SAGEMAKER_PIPELINE_TUNING_SEEDED_AND_ISOLATED": _tuning_without_seed,
     "SAGEMAKER_PIPELINE_QUALITY_CHECK_ISOLATED": lambda s: pipeline(s, step_body("QualityCheck", **CHECKED)),
+    "SAGEMAKER_PIPELINE_TRANSFORM_OUTPUT_KMS": lambda s: pipeline(s, step_body("Transform")),
+    "SAGEMAKER_PIPELINE_MODEL_ISOLATED": lambda s: pipeline(s, step_body("Model")),
 }
 # More ways to break a rule (the other branches of a rule), and ways that must not break one.
 MORE_BROKEN: dict[str, tuple[str, Build]] = {
+    "CaptureWithoutKey": ("SAGEMAKER_ENDPOINT_CONFIG_KEY", _capture_without_key),
     "FullAccessAsLiteralArn": (
         "IAM_NO_FULL_ACCESS_POLICIES",
         lambda s: role(s, managed_policy_arns=["arn:aws:iam::aws:policy/AdministratorAccess"]),
@@ -292,8 +439,22 @@ MORE_BROKEN: dict[str, tuple[str, Build]] = {
         "SAGEMAKER_PIPELINE_QUALITY_CHECK_ISOLATED",
         lambda s: pipeline(s, step_body("QualityCheck", EnableNetworkIsolation=True, SkipCheck=False)),
     ),
+    "TransformOutputKeyElsewhereWithTokens": (
+        "SAGEMAKER_PIPELINE_TRANSFORM_OUTPUT_KMS",
+        _transform_output_key_elsewhere_with_tokens,
+    ),
+    "TransformOutputWithAnEmptyKey": (
+        "SAGEMAKER_PIPELINE_TRANSFORM_OUTPUT_KMS",
+        _transform_output_with_an_empty_key,
+    ),
+    "ModelWithTheNetworkWithTokens": ("SAGEMAKER_PIPELINE_MODEL_ISOLATED", _model_with_the_network_with_tokens),
 }
 FINE: dict[str, Build] = {
+    "ProductionServing": _production_serving,
+    "NvmeEndpointWithoutVolumeKey": lambda s: _endpoint_config(s, "ml.g5.xlarge"),
+    "StagingOneInstance": lambda s: ServingEndpoint(
+        s, "Endpoint", **{**SERVED, "variants": (dataclasses.replace(SERVED["variants"][0], instance_count=1),)}
+    ),
     "Compliant": _compliant,
     "PlatformConstructs": _platform_constructs,
     "DisposableDestroyedBucket": lambda s: _destroyed_bucket(s, retain=False),
@@ -350,3 +511,10 @@ def test_the_platforms_own_constructs_pass_every_rule_in_a_retained_environment(
 
 def test_stateful_retention_is_not_required_in_disposable_environments(guard_findings: dict[str, set[str]]) -> None:
     assert guard_findings["DisposableDestroyedBucket"] == set()
+
+
+@pytest.mark.parametrize("probe", ["ProductionServing", "NvmeEndpointWithoutVolumeKey", "StagingOneInstance"])
+def test_the_platforms_serving_passes_every_rule(guard_findings: dict[str, set[str]], probe: str) -> None:
+    """Production serving with two instances, a local-NVMe type without a volume key, and a staging
+    endpoint of one instance (no production tier) are all fine."""
+    assert guard_findings[probe] == set()

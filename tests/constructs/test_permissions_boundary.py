@@ -23,6 +23,7 @@ WILDCARD_RESOURCE_SIDS = {
     "ObjectsOfThisAccountsBuckets",
     "WildcardOnlyCalls",
     "DisposableBucketTeardown",
+    "ServingScaling",  # Application Auto Scaling names scalable targets, not ARNs
 }
 
 

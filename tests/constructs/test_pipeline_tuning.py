@@ -21,7 +21,7 @@ from platform_constructs.pipeline_steps import get
 from platform_constructs.pipeline_tuning import ASSOCIATE_STEP, SCRIPT_MODE_SOURCE, TUNE_STEP
 from platform_constructs.pipeline_validation import validate
 from stacks.reference_options import tuning_plan
-from tests.support.aws import FAKE_CREDENTIALS
+from tests.support.sagemaker_sdk import definition_steps, offline_sdk, pipeline_session
 
 KEY = "arn:aws:kms:us-east-1:111122223333:key/k"
 ROLE = "arn:aws:iam::111122223333:role/vision"
@@ -77,16 +77,11 @@ def steps(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def sdk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, Any]]]:
     """The SDK's own steps for the same settings, by name (built offline, telemetry off)."""
-    config = tmp_path_factory.mktemp("sdk") / "config.yaml"
-    config.write_text("SchemaVersion: '1.0'\nSageMaker:\n  PythonSDK:\n    Modules:\n      TelemetryOptOut: true\n")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
-        patch.setenv("SAGEMAKER_USER_CONFIG_OVERRIDE", str(config))
+    with offline_sdk(tmp_path_factory.mktemp("sdk")):
         yield _sdk_steps()
 
 
 def _sdk_steps() -> dict[str, dict[str, Any]]:
-    import boto3
     from sagemaker.estimator import Estimator
     from sagemaker.tuner import (
         CategoricalParameter,
@@ -97,17 +92,10 @@ def _sdk_steps() -> dict[str, dict[str, Any]]:
         WarmStartTypes,
     )
     from sagemaker.workflow.check_job_config import CheckJobConfig
-    from sagemaker.workflow.pipeline import Pipeline
-    from sagemaker.workflow.pipeline_context import PipelineSession
     from sagemaker.workflow.quality_check_step import DataQualityCheckConfig, ModelQualityCheckConfig, QualityCheckStep
     from sagemaker.workflow.steps import TuningStep
 
-    boto = boto3.Session(
-        region_name="us-east-1",
-        aws_access_key_id=FAKE_CREDENTIALS["aws_access_key_id"],
-        aws_secret_access_key=FAKE_CREDENTIALS["aws_secret_access_key"],
-    )
-    session = PipelineSession(boto_session=boto, default_bucket="artifacts")
+    session = pipeline_session("artifacts")
     check = CheckJobConfig(
         role=ROLE,
         instance_count=1,
@@ -168,8 +156,7 @@ def _sdk_steps() -> dict[str, dict[str, Any]]:
         warm_start_config=WarmStartConfig(WarmStartTypes.TRANSFER_LEARNING, parents={"parent-1"}),
     )
     tune = TuningStep(name=TUNE_STEP, step_args=tuner.fit({"train": "s3://b/train"}))
-    pipeline = Pipeline(name="p", steps=[data, model, tune], sagemaker_session=session)
-    return {step["Name"]: step for step in json.loads(pipeline.definition())["Steps"]}
+    return definition_steps(session, [data, model, tune])
 
 
 def _numbers(ranges: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from platform_constructs.batch_pipeline import MODEL_STEP, TRANSFORM_STEP, build_batch_definition
 from platform_constructs.pipeline_definition import build_definition
 from platform_constructs.pipeline_validation import MAX_DEFINITION_BYTES, validate
+from tests.constructs.test_batch_pipeline import INPUTS as BATCH_INPUTS
 from tests.constructs.test_pipeline_definition import INPUTS
 
 Definition = dict[str, Any]
@@ -148,13 +150,20 @@ def test_a_sound_definition_has_no_problems(sound: Definition) -> None:
     assert validate(sound) == []
 
 
-@pytest.mark.parametrize("problem", sorted(PROBLEMS))
-def test_finds_each_kind_of_problem_as_one_line(sound: Definition, problem: str) -> None:
-    breaking, expected = PROBLEMS[problem]
-    breaking(sound)
-    found = validate(sound)
+def one_problem(
+    definition: Definition, problems: dict[str, tuple[Callable[[Definition], None], str]], name: str
+) -> None:
+    """Break `definition` the way `problems[name]` says: `validate` finds that, in one line."""
+    breaking, expected = problems[name]
+    breaking(definition)
+    found = validate(definition)
     assert len(found) == 1, found
     assert re.match(expected, found[0]), found
+
+
+@pytest.mark.parametrize("problem", sorted(PROBLEMS))
+def test_finds_each_kind_of_problem_as_one_line(sound: Definition, problem: str) -> None:
+    one_problem(sound, PROBLEMS, problem)
 
 
 def test_steps_inside_a_condition_are_checked(sound: Definition) -> None:
@@ -204,4 +213,86 @@ def test_a_job_without_the_team_tag_is_reported_with_every_other_problem_of_its_
     assert validate(sound) == [
         "step Evaluate: outputs not encrypted with KMS",
         "step Evaluate: no Team tag (the team role creates jobs only with it)",
+    ]
+
+
+@pytest.fixture
+def sound_batch() -> Definition:
+    return copy.deepcopy(build_batch_definition(BATCH_INPUTS))
+
+
+def _model_without_vpc(d: Definition) -> None:
+    del step(d, MODEL_STEP)["Arguments"]["VpcConfig"]
+
+
+def _model_not_isolated(d: Definition) -> None:
+    step(d, MODEL_STEP)["Arguments"]["EnableNetworkIsolation"] = False
+
+
+def _model_without_isolation_setting(d: Definition) -> None:
+    """EnableNetworkIsolation is optional in CreateModel: without it, the model has the network."""
+    del step(d, MODEL_STEP)["Arguments"]["EnableNetworkIsolation"]
+
+
+def _model_without_team_tag(d: Definition) -> None:
+    del step(d, MODEL_STEP)["Arguments"]["Tags"]
+
+
+def _transform_output_without_key(d: Definition) -> None:
+    del step(d, TRANSFORM_STEP)["Arguments"]["TransformOutput"]["KmsKeyId"]
+
+
+def _transform_volume_without_key(d: Definition) -> None:
+    del step(d, TRANSFORM_STEP)["Arguments"]["TransformResources"]["VolumeKmsKeyId"]
+
+
+def _transform_with_other_tags_only(d: Definition) -> None:
+    step(d, TRANSFORM_STEP)["Arguments"]["Tags"] = [{"Key": "Owner", "Value": "alice"}]
+
+
+def _transform_of_an_unknown_model(d: Definition) -> None:
+    step(d, TRANSFORM_STEP)["Arguments"]["ModelName"] = {"Get": "Steps.Model.ModelName"}
+
+
+MODEL, TRANSFORM = rf"^step {MODEL_STEP}: ", rf"^step {TRANSFORM_STEP}: "
+NO_TEAM_TAG, NOT_ISOLATED = (
+    r"no Team tag \(the team role creates jobs only with it\)$",
+    "the model needs no network: isolate it$",
+)
+BATCH_PROBLEMS: dict[str, tuple[Callable[[Definition], None], str]] = {
+    "a model outside the VPC": (_model_without_vpc, MODEL + "no VPC configuration$"),
+    "a model with the network": (_model_not_isolated, MODEL + NOT_ISOLATED),
+    "a model that does not say it is isolated": (_model_without_isolation_setting, MODEL + NOT_ISOLATED),
+    "a model without tags": (_model_without_team_tag, MODEL + NO_TEAM_TAG),
+    "transform outputs without KMS": (_transform_output_without_key, TRANSFORM + "outputs not encrypted with KMS$"),
+    "a transform volume without KMS": (_transform_volume_without_key, TRANSFORM + "volume not encrypted with KMS$"),
+    "a transform job without the Team tag": (_transform_with_other_tags_only, TRANSFORM + NO_TEAM_TAG),
+    "a transform of an unknown model step": (
+        _transform_of_an_unknown_model,
+        r"^Steps\.Model\.ModelName: no such step$",
+    ),
+}
+
+
+def test_a_sound_batch_definition_has_no_problems_and_no_network_for_its_transform(sound_batch: Definition) -> None:
+    """CreateTransformJob takes no VPC configuration: the job runs in its model's."""
+    assert "VpcConfig" not in step(sound_batch, TRANSFORM_STEP)["Arguments"]
+    assert validate(sound_batch) == []
+
+
+@pytest.mark.parametrize("problem", sorted(BATCH_PROBLEMS))
+def test_finds_each_kind_of_problem_of_a_batch_step_as_one_line(sound_batch: Definition, problem: str) -> None:
+    one_problem(sound_batch, BATCH_PROBLEMS, problem)
+
+
+def test_every_problem_of_a_batch_step_is_reported(sound_batch: Definition) -> None:
+    _model_without_vpc(sound_batch)
+    _model_not_isolated(sound_batch)
+    _model_without_team_tag(sound_batch)
+    _transform_output_without_key(sound_batch)
+    assert validate(sound_batch) == [
+        f"step {MODEL_STEP}: no VPC configuration",
+        f"step {MODEL_STEP}: no Team tag (the team role creates jobs only with it)",
+        f"step {MODEL_STEP}: the model needs no network: isolate it",
+        f"step {TRANSFORM_STEP}: outputs not encrypted with KMS",
     ]

@@ -44,14 +44,22 @@ def _team_without_groups(data: Data) -> None:
     data["teams"].append({"name": "nlp", "users": ["noor"]})
 
 
+def _not_served(data: Data) -> None:
+    """Serving stands on the reference pipeline and the model build (config checks): off with them."""
+    for group in data["model_groups"]:
+        group.pop("serving", None)
+
+
 def _no_reference_pipeline(data: Data) -> None:
     one_region(data)
     data["reference_pipeline"]["enabled"] = False
+    _not_served(data)
 
 
 def _no_model_build(data: Data) -> None:
     one_region(data)
     data["model_build"] = {"enabled": False}
+    _not_served(data)
 
 
 CONNECTION = "arn:aws:codeconnections:us-east-1:111122223333:connection/0a1b2c3d-1111-2222-3333"
@@ -102,6 +110,9 @@ def test_a_disposable_environment_plans_no_retention() -> None:
 
 
 def test_model_groups_get_physical_names_and_create_only_descriptions(east: StagePlan) -> None:
+    served = east.model_groups[0].serving
+    assert served is not None
+    assert [variant.name for variant in served.variants] == ["champion", "challenger"]
     assert east.model_groups == (
         ModelGroupPlan(
             key="defect-detector",
@@ -109,6 +120,7 @@ def test_model_groups_get_physical_names_and_create_only_descriptions(east: Stag
             team="vision",
             description="Surface defect classifier for line cameras",
             consumer_accounts=(),
+            serving=east.model_groups[0].serving,
         ),
         ModelGroupPlan(
             key="demand-forecast",

@@ -48,7 +48,7 @@ LONGEST_TEAM = "t" * 32
 LONGEST_STAGE = f"{'p' * 20}-{'e' * 16}"
 LONGEST_GROUPS = tuple(f"{'g' * 60}-{i:02d}" for i in range(4))
 SAGEMAKER_TRUST = {"Service": "sagemaker.amazonaws.com"}
-CONCERNS = ("Data", "Work", "Studio", "Registry")
+CONCERNS = ("Data", "Work", "Studio", "Registry", "Endpoints")
 
 
 def network(stack: cdk.Stack) -> tuple[kms.IKey, list[ec2.ISubnet], ec2.ISecurityGroup]:
@@ -172,11 +172,11 @@ def test_the_role_is_described_for_its_team(vision_role: Json) -> None:
     assert vision_role["Properties"]["Description"] == "SageMaker execution role of team vision"
 
 
-# Its policies: the stage's guardrails, three managed policies by concern, one inline statement
+# Its policies: the stage's guardrails, managed policies by concern, one inline statement
 
 
 @pytest.mark.parametrize("team", ["vision", "longest"])
-def test_the_role_carries_the_guardrails_then_its_three_policies_and_nothing_else(
+def test_the_role_carries_the_guardrails_then_its_policies_by_concern_and_nothing_else(
     synthesized: Synthesized, team: str
 ) -> None:
     template_json, ids = synthesized
@@ -274,6 +274,7 @@ def test_the_guardrails_hold_the_stages_network_key_and_approval_denies(synthesi
             ],
         ),
         ("Registry", "Team vision: the team's model package groups", ["RegisterInTeamGroups"]),
+        ("Endpoints", "Team vision: the endpoints serving the team's model groups", ["UseTeamEndpoints"]),
     ],
 )
 def test_each_managed_policy_holds_one_concern(
@@ -346,6 +347,7 @@ def test_the_role_holds_every_team_access_statement(vision_statements: list[Json
             "UseOwnSpacesAndApps",
             "SeeOwnProfileAndDomain",
             "RegisterInTeamGroups",
+            "UseTeamEndpoints",
             "DenyApproving",
             "DenyRegisteringOtherThanPending",
             "WriteJobLogs",

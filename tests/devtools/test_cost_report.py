@@ -99,3 +99,31 @@ def test_a_broken_prices_file_names_each_problem(tmp_path: Path) -> None:
         f"{broken}: default.nat_gateway_hour: missing",
         f"{broken}: regions.eu-west-1.nat_gateway_hourly: not a known price",
     ]
+
+
+def test_served_endpoints_and_monitors_are_priced_from_the_release_templates(served: Synthesized) -> None:
+    (stage,) = [stage for stage in stages(served.outdir) if stage.name == "dev-us-east-1"]
+    lines = {line.item: line for line in stage_lines(stage, load_prices())}
+    production = lines["endpoint variant champion (2 x ml.m5.large)"]
+    assert production.quantity == 2 * 730
+    assert production.unit_price == 0.115
+    assert lines["endpoint variant challenger (1 x ml.m5.large)"].quantity == 730  # staging
+    monitor = lines["monitoring DataQuality (730 runs of 10 min)"]
+    assert round(monitor.monthly, 2) == round(730 * 10 / 60 * 0.23, 2)
+
+
+def test_an_instance_type_without_a_price_is_named() -> None:
+    template = {
+        "Resources": {
+            "Config": {
+                "Type": "AWS::SageMaker::EndpointConfig",
+                "Properties": {
+                    "ProductionVariants": [
+                        {"VariantName": "a", "InstanceType": "ml.r7i.large", "InitialInstanceCount": 2}
+                    ]
+                },
+            }
+        }
+    }
+    with pytest.raises(PriceError, match=r"sagemaker_hosting_hour has no price for ml\.r7i\.large"):
+        stage_lines(Stage("dev-us-east-1", "us-east-1", (template,)), load_prices())

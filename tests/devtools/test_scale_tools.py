@@ -24,7 +24,7 @@ def graph_source(sample: Synthesized) -> str:
 def test_diagram_has_a_cluster_per_stack_with_its_main_resources(sample: Synthesized) -> None:
     graph = build_graph(_stage_assembly(sample.outdir, "dev-us-east-1"))
     assert set(graph.clusters) == {
-        "Data", "Guardrails", "ModelBuild", "Network", "Pipelines", "Registry", "Studio",
+        "Data", "Deploy", "Guardrails", "ModelBuild", "Network", "Pipelines", "Registry", "Studio",
         "Users0", "Users1", "Users2", "Users3",
     }  # fmt: skip
     assert graph.clusters["Network"]["Network_interface_endpoints"] == "14 interface endpoints"
@@ -107,7 +107,7 @@ def test_the_smallest_benchmark_runs_end_to_end() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if line.startswith("| 1 | 10 |"))
-    assert row.split(" | ")[2] == "11"  # stacks: the sample's one environment-region
+    assert row.split(" | ")[2] == "12"  # stacks: the sample's one environment-region (with Deploy)
     assert done.stdout.rstrip().endswith("no template above 80% of a CloudFormation quota")
 
 

@@ -70,7 +70,16 @@ def test_key_lets_only_this_account_regions_log_groups_use_it(sample: Synthesize
         "Resource": "*",
         "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
     }
-    assert set(by_sid) == {None, logs["Sid"], "AllowEventBridgeRulesOfThisAccountRegion", "ModelReadersForecasting"}
+    assert set(by_sid) == {
+        None,
+        logs["Sid"],
+        "AllowEventBridgeRulesOfThisAccountRegion",
+        "AllowCloudWatchAlarmsOfThisAccountRegion",  # served endpoints' rollback alarms notify
+        "ModelReadersForecasting",
+    }
+    alarms = by_sid["AllowCloudWatchAlarmsOfThisAccountRegion"]
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert alarms["Condition"]["StringEquals"] == {"aws:SourceAccount": "111122223333"}
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -9,7 +9,7 @@ import pytest
 
 from stacks.registry_stack import MLFLOW_LOGICAL_ID, experiment_logical_id, group_logical_id
 from tests.stages import SAMPLE_STAGES
-from tests.support.synth import Synthesized, Template, only, resources
+from tests.support.synth import Synthesized, Template, resources
 
 STAGES = sorted(SAMPLE_STAGES)
 APPROVER = "arn:aws:iam::111122223333:role/ml-model-approvers"
@@ -174,19 +174,27 @@ def test_mlflow_reachable_from_the_vpc_and_usable_by_teams(with_mlflow: Synthesi
 @pytest.mark.parametrize("stage", STAGES)
 def test_approval_events_reach_an_encrypted_topic(sample: Synthesized, stage: str) -> None:
     template = sample.template(stage, "Pipelines")
-    _, rule = only(template, "AWS::Events::Rule")
+    (rule,) = [
+        r for lid, r in resources(template, "AWS::Events::Rule").items() if lid.startswith("ApprovalNotifications")
+    ]
     assert rule["Properties"]["EventPattern"] == {
         "source": ["aws.sagemaker"],
         "detail-type": ["SageMaker Model Package State Change"],
         "detail": {"ModelPackageGroupName": ["mlexp-dev-defect-detector", "mlexp-dev-demand-forecast"]},
     }
-    topic_id, topic = only(template, "AWS::SNS::Topic")
+    ((topic_id, topic),) = [
+        (lid, t) for lid, t in resources(template, "AWS::SNS::Topic").items() if lid.startswith("ApprovalNotifications")
+    ]
     assert "PlatformKey" in json.dumps(topic["Properties"]["KmsMasterKeyId"])
     assert rule["Properties"]["Targets"][0]["Arn"] == {"Ref": topic_id}
-    (subscription,) = resources(template, "AWS::SNS::Subscription").values()
+    (subscription,) = [
+        s for lid, s in resources(template, "AWS::SNS::Subscription").items() if lid.startswith("ApprovalNotifications")
+    ]
     assert subscription["Properties"]["Protocol"] == "email"
     assert subscription["Properties"]["Endpoint"] == "ml-platform@example.com"
-    _, topic_policy = only(template, "AWS::SNS::TopicPolicy")
+    (topic_policy,) = [
+        p for lid, p in resources(template, "AWS::SNS::TopicPolicy").items() if lid.startswith("ApprovalNotifications")
+    ]
     statements = topic_policy["Properties"]["PolicyDocument"]["Statement"]
     assert any(
         s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements

@@ -213,11 +213,16 @@ def _resolve_for_json(node: Any) -> str:
 def test_synthesized_pipelines_validate(sample: Synthesized) -> None:
     for stage in ("dev-us-east-1", "dev-eu-west-1"):
         template = sample.template(stage, "Pipelines")
-        pipelines = resources(template, "AWS::SageMaker::Pipeline")
-        assert {p["Properties"]["PipelineName"] for p in pipelines.values()} == {
+        every = resources(template, "AWS::SageMaker::Pipeline")
+        assert {p["Properties"]["PipelineName"] for p in every.values()} == {
             "mlexp-dev-vision--reference",
             "mlexp-dev-forecasting--reference",
+            "mlexp-dev-vision--batch-defect-detector",  # the served group's batch inference
         }
+        for pipeline in every.values():
+            body = json.loads(_resolve_for_json(pipeline["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"]))
+            assert validate(body) == []
+        pipelines = {lid: p for lid, p in every.items() if p["Properties"]["PipelineName"].endswith("--reference")}
         for pipeline in pipelines.values():
             body = json.loads(_resolve_for_json(pipeline["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"]))
             assert validate(body) == []

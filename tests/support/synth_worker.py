@@ -31,8 +31,8 @@ from aws_cdk import CloudFormationValidatePlugin
 from compliance.acknowledgments import collect
 from compliance.guard import guard_plugin
 from platform_config import ConfigError, parse_config
-from stacks.platform_app import synthesize_platform
-from tests.support.variants import SAMPLE_CONFIG, variant_config
+from stacks.platform_app import project_context, synthesize_platform
+from tests.support.variants import RELEASES, SAMPLE_CONFIG, variant_config
 
 CONFIG_DIR = SAMPLE_CONFIG.parent
 
@@ -44,7 +44,9 @@ def synthesize(request: dict[str, Any], guard: CloudFormationValidatePlugin) -> 
     else:
         config = parse_config(Path(request["config"]).read_text(), request["config"], CONFIG_DIR)
     outdir = Path(request["outdir"])
-    app, findings = synthesize_platform(config, "config/sample.yaml", outdir=str(outdir), guard=guard)
+    release = RELEASES.get(request.get("variant", ""))
+    context = project_context({"serving_release": str(release)}) if release else None
+    app, findings = synthesize_platform(config, "config/sample.yaml", outdir=str(outdir), guard=guard, context=context)
     (outdir / "acknowledgments.json").write_text(json.dumps([dataclasses.asdict(a) for a in collect(app)]))
     (outdir / "findings.json").write_text(json.dumps([dataclasses.asdict(f) for f in findings]))
 

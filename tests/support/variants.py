@@ -106,19 +106,29 @@ def _mutated(data: dict[str, Any]) -> None:
     data["teams"][0]["users"] = [*data["teams"][0]["users"], "newcomer"]
     data["teams"][1]["users"] = data["teams"][1]["users"][1:]
     data["model_groups"][0]["team"] = "forecasting"
+    data["teams"][1]["pipeline"] = {"drift_baselines": True}  # the served group's new team must monitor it
     data["model_groups"][0]["description"] = ""
     data["model_groups"][1]["description"] = ""
     data["data"]["artifacts"] = {"transition_days": 30, "expiration_days": 400}
 
 
+def _served(data: dict[str, Any]) -> None:
+    """The sample synthesized for a release of `defect-detector` in us-east-1, as the deploy
+    pipeline's Release step does (`RELEASES`); the config itself is the sample's."""
+    del data
+
+
 VARIANTS: dict[str, Change] = {
     "sample": _unchanged,
+    "served": _served,
     "disposable": _disposable,
     "extra_team": _extra_team,
     "everything_on": _everything_on,
     "mutated": _mutated,
 }
 BASE_DIRS = {"mutated": VARIANT_CONFIG_DIR}
+# Variants synthesized with a release (`-c serving_release=<file>`).
+RELEASES = {"served": Path(__file__).resolve().parent / "releases" / "defect-detector-us-east-1.json"}
 
 
 def variant_config(name: str) -> PlatformConfig:

@@ -92,6 +92,25 @@ def deployed(moto_endpoint: str, sample_config: PlatformConfig) -> dict[str, str
             PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": []}),
             RoleArn=ROLE,
         )
+    served = next(group for group in sample_config.model_groups if group.serving)
+    assert served.serving is not None
+    endpoint = naming.endpoint_name(served.name, "production")
+    variants = []
+    for variant in served.serving.variants:
+        model = sagemaker.create_model(
+            ModelName=f"{endpoint}-{variant.name}", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "image:1"}
+        )["ModelArn"].rsplit("/", 1)[-1]
+        variants.append(
+            {
+                "VariantName": variant.name,
+                "ModelName": model,
+                "InitialInstanceCount": 2,
+                "InstanceType": served.serving.instance_type,
+                "InitialVariantWeight": variant.weight,
+            }
+        )
+    sagemaker.create_endpoint_config(EndpointConfigName=f"{endpoint}-config", ProductionVariants=variants)
+    sagemaker.create_endpoint(EndpointName=endpoint, EndpointConfigName=f"{endpoint}-config")
     stack(moto_endpoint, naming.stack_name(StackKind.DATA), {"KeyArn": key, **buckets})
     stack(moto_endpoint, naming.stack_name(StackKind.NETWORK), {"VpcId": vpc, "IsolatedSubnetIds": ",".join(subnets)})
     stack(moto_endpoint, naming.stack_name(StackKind.REGISTRY), {})
@@ -104,7 +123,14 @@ def with_user_profiles(clients: AwsClients, users: list[str]) -> AwsClients:
         profiles = [{"DomainId": "d", "UserProfileName": user, "Status": "InService"} for user in users]
         return AWSResponse("http://127.0.0.1", 200, HTTPHeaders(), None), {"UserProfiles": profiles}
 
+    def schedules(**kwargs: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        # moto has no monitoring schedules: answer as AWS does for the served endpoint.
+        endpoint = json.loads(kwargs["params"]["body"])["EndpointName"]
+        found = [{"MonitoringScheduleName": f"{endpoint}-data", "MonitoringScheduleStatus": "Scheduled"}]
+        return AWSResponse("http://127.0.0.1", 200, HTTPHeaders(), None), {"MonitoringScheduleSummaries": found}
+
     clients.sagemaker.meta.events.register("before-call.sagemaker.ListUserProfiles", answer)
+    clients.sagemaker.meta.events.register("before-call.sagemaker.ListMonitoringSchedules", schedules)
     return clients
 
 
@@ -133,7 +159,9 @@ def test_a_deployment_that_matches_the_config_passes(moto_endpoint: str, deploye
     assert "datasets bucket on the platform key" in checks
     assert "model package group mlexp-dev-defect-detector" in checks
     assert "endpoint sagemaker-metrics" in checks
-    assert len(checks) == 4 + 6 + 1 + 6 + 2 + 2 + 2 + 7
+    assert "served endpoint mlexp-dev-defect-detector-production" in checks
+    assert "schedule mlexp-dev-defect-detector-production-data" in checks
+    assert len(checks) == 4 + 6 + 1 + 6 + 2 + 2 + 2 + 7 + 5
 
 
 @pytest.fixture
