@@ -21,8 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from platform_constructs.pipeline_definition import SCHEMA_VERSION
-from platform_constructs.pipeline_steps import JobPlacement, get, join
+from platform_constructs.pipeline_steps import JobPlacement, get, join, pipeline_document
 
 MODEL_STEP = "CreateModel"
 TRANSFORM_STEP = "Transform"
@@ -126,13 +125,4 @@ def _parameters(inputs: BatchPipelineInputs) -> list[dict[str, Any]]:
 
 def build_batch_definition(inputs: BatchPipelineInputs) -> dict[str, Any]:
     place = inputs.placement()
-    return {
-        "Version": SCHEMA_VERSION,
-        "Metadata": {},
-        "Parameters": _parameters(inputs),
-        "PipelineExperimentConfig": {
-            "ExperimentName": get("Execution.PipelineName"),
-            "TrialName": get("Execution.PipelineExecutionId"),
-        },
-        "Steps": [_model(place), _transform(place)],
-    }
+    return pipeline_document(_parameters(inputs), [_model(place), _transform(place)])

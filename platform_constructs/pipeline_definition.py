@@ -25,6 +25,7 @@ from platform_constructs.pipeline_steps import (
     JobPlacement,
     get,
     join,
+    pipeline_document,
     processing_job,
     processing_output,
     s3_channel,
@@ -34,7 +35,6 @@ from platform_constructs.pipeline_steps import (
 )
 from platform_constructs.pipeline_tuning import TuningPlan, associate_step, best_model_uri, tune_step
 
-SCHEMA_VERSION = "2020-12-01"
 TRAINING_CODE_CHANNEL = "code"
 PROPERTY_FILE = "EvaluationReport"
 ACCURACY_PATH = "metrics.accuracy.value"
@@ -277,17 +277,7 @@ def _parameters(inputs: ReferencePipelineInputs) -> list[dict[str, Any]]:
 
 
 def build_definition(inputs: ReferencePipelineInputs) -> dict[str, Any]:
-    place = inputs.placement()
-    return {
-        "Version": SCHEMA_VERSION,
-        "Metadata": {},
-        "Parameters": _parameters(inputs),
-        "PipelineExperimentConfig": {
-            "ExperimentName": get("Execution.PipelineName"),
-            "TrialName": get("Execution.PipelineExecutionId"),
-        },
-        "Steps": _steps(inputs, place),
-    }
+    return pipeline_document(_parameters(inputs), _steps(inputs, inputs.placement()))
 
 
 def _steps(inputs: ReferencePipelineInputs, place: JobPlacement) -> list[dict[str, Any]]:

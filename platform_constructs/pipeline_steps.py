@@ -14,6 +14,7 @@ PROCESSING_CODE = "/opt/ml/processing/code"
 MAX_RUNTIME_SECONDS = 3600
 VOLUME_GB = 30
 TEAM_TAG = "Team"
+SCHEMA_VERSION = "2020-12-01"
 
 
 def get(path: str) -> dict[str, str]:
@@ -47,6 +48,21 @@ class JobPlacement:
 
     def output_uri(self, name: str) -> dict[str, Any]:
         return join(*self.run_prefix, name)
+
+
+def pipeline_document(parameters: list[dict[str, Any]], steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """A definition (schema 2020-12-01) whose executions are trials of an experiment named after
+    the pipeline: one trial per execution, so each execution's jobs are its runs."""
+    return {
+        "Version": SCHEMA_VERSION,
+        "Metadata": {},
+        "Parameters": parameters,
+        "PipelineExperimentConfig": {
+            "ExperimentName": get("Execution.PipelineName"),
+            "TrialName": get("Execution.PipelineExecutionId"),
+        },
+        "Steps": steps,
+    }
 
 
 def s3_input(name: str, uri: Any, local: str) -> dict[str, Any]:

@@ -22,8 +22,7 @@ from platform_constructs.batch_pipeline import (
     BatchPipelineInputs,
     build_batch_definition,
 )
-from platform_constructs.pipeline_definition import SCHEMA_VERSION
-from platform_constructs.pipeline_steps import get, join
+from platform_constructs.pipeline_steps import SCHEMA_VERSION, get, join
 from platform_constructs.pipeline_validation import validate
 from tests.support.sagemaker_sdk import definition_steps, offline_sdk, pipeline_session
 

@@ -9,11 +9,10 @@ import pytest
 
 from platform_constructs.pipeline_definition import (
     ACCURACY,
-    SCHEMA_VERSION,
     ReferencePipelineInputs,
     build_definition,
 )
-from platform_constructs.pipeline_steps import get, join
+from platform_constructs.pipeline_steps import SCHEMA_VERSION, get, join
 from platform_constructs.pipeline_validation import validate
 
 KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
