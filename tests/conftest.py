@@ -1,16 +1,24 @@
 """The test pyramid's plumbing: tiers by marker, whole-platform synths shared and started early.
 
-- construct, config, tooling and step tests run in this process and need no whole-platform synth;
+- construct, config, tooling and step tests run in-process and need no whole-platform synth;
 - `platform` tests read a synthesized variant (tests/support/variants.py) from the session pool,
   which starts every synth they need in the background as soon as collection ends;
 - `cli` tests run the pinned CDK CLI or another external tool as a subprocess.
 `make test-fast` runs `-m "not platform and not cli"`; `make test` runs everything.
+
+The test processes of a run (pytest-xdist's workers) share a folder (`run_folder`), through which
+each platform variant and the construct tier's compliance-pack probe synth are made once per run
+(tests/support/pool.py, tests/support/shared.py).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +29,8 @@ from tests.support.fuzz import fuzz_seed, generated_config
 from tests.support.pool import SynthPool
 from tests.support.variants import SAMPLE_CONFIG, VARIANTS
 
-_POOL = SynthPool()
+_RUN_FOLDER = pytest.StashKey[Path]()  # in the process that made it: the only one, or xdist's controller
+_POOL = pytest.StashKey[SynthPool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,19 +53,51 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     needed = {name for item in session.items for name in getattr(item, "fixturenames", ()) if name in VARIANTS}
+    pool = session.config.stash[_POOL]
     for name in sorted(needed, key=lambda name: (name != "sample", name)):  # most tests read the sample
-        _POOL.start(name)
+        pool.start(name)
     if any(item.name == "test_a_generated_valid_config_synthesizes_with_no_finding" for item in session.items):
-        _POOL.start("fuzzed", generated_config(fuzz_seed()))
+        pool.start("fuzzed", generated_config(fuzz_seed()))
 
 
-def pytest_sessionfinish() -> None:
-    _POOL.close()
+def pytest_configure(config: pytest.Config) -> None:
+    """The run folder and this process's synth pool. Under xdist the workers share the cores, so
+    each runs fewer synths at a time; xdist's controller runs no test and starts no synth."""
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    if workerinput is None:
+        config.stash[_RUN_FOLDER] = folder = Path(tempfile.mkdtemp(prefix="pytest-run-"))
+        workers = None
+    else:
+        folder = Path(workerinput["run_folder"])
+        workers = max(1, len(os.sched_getaffinity(0)) // workerinput["workercount"])
+    config.stash[_POOL] = SynthPool(workers, folder / "synths")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist's controller, before it starts a worker: hand it the run folder."""
+    node.workerinput["run_folder"] = str(node.config.stash[_RUN_FOLDER])
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    session.config.stash[_POOL].close()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _RUN_FOLDER in config.stash:  # after every worker has stopped
+        shutil.rmtree(config.stash[_RUN_FOLDER], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def synth_pool() -> SynthPool:
-    return _POOL
+def run_folder(pytestconfig: pytest.Config) -> Path:
+    """A folder every test process of this run shares (tests/support/shared.py)."""
+    workerinput: dict[str, Any] | None = getattr(pytestconfig, "workerinput", None)
+    return Path(workerinput["run_folder"]) if workerinput else pytestconfig.stash[_RUN_FOLDER]
+
+
+@pytest.fixture(scope="session")
+def synth_pool(pytestconfig: pytest.Config) -> SynthPool:
+    return pytestconfig.stash[_POOL]
 
 
 @pytest.fixture(scope="session")
@@ -65,34 +106,34 @@ def sample_config() -> PlatformConfig:
 
 
 @pytest.fixture(scope="session")
-def sample() -> Synthesized:
+def sample(synth_pool: SynthPool) -> Synthesized:
     """The sample app, synthesized once per session with every gate on."""
-    return _POOL.get("sample")
+    return synth_pool.get("sample")
 
 
 @pytest.fixture(scope="session")
-def disposable() -> Synthesized:
+def disposable(synth_pool: SynthPool) -> Synthesized:
     """The sample with retain_stateful: false, a throwaway environment."""
-    return _POOL.get("disposable")
+    return synth_pool.get("disposable")
 
 
 @pytest.fixture(scope="session")
-def extra_team() -> Synthesized:
+def extra_team(synth_pool: SynthPool) -> Synthesized:
     """The sample in one region plus team `vision-x` (a name that starts with `vision-`), which
     builds from a CodeConnections repository (access journeys of variant `extra-team`)."""
-    return _POOL.get("extra_team")
+    return synth_pool.get("extra_team")
 
 
 @pytest.fixture(scope="session")
-def everything_on() -> Synthesized:
+def everything_on(synth_pool: SynthPool) -> Synthesized:
     """A throwaway environment with MLflow, a CodeConnections source and platform delivery."""
-    return _POOL.get("everything_on")
+    return synth_pool.get("everything_on")
 
 
 @pytest.fixture(scope="session")
-def mutated() -> Synthesized:
+def mutated(synth_pool: SynthPool) -> Synthesized:
     """The sample after everyday edits (tests/support/variants.py: `_mutated`)."""
-    return _POOL.get("mutated")
+    return synth_pool.get("mutated")
 
 
 @pytest.fixture(scope="session")
