@@ -6,9 +6,11 @@
 - `cli` tests run the pinned CDK CLI or another external tool as a subprocess.
 `make test-fast` runs `-m "not platform and not cli"`; `make test` runs everything.
 
-The test processes of a run (pytest-xdist's workers) share a folder (`run_folder`), through which
-each platform variant and the construct tier's compliance-pack probe synth are made once per run
-(tests/support/pool.py, tests/support/shared.py).
+The suite runs in pytest-xdist workers, one per core (pyproject.toml): each test file goes whole
+to one worker (its module fixtures are built once), files in the order of their first test here.
+The workers of a run share a folder (`run_folder`), through which each platform variant and the
+construct tier's compliance-pack probe synth are made once per run (tests/support/pool.py,
+tests/support/shared.py). `-n 0` runs everything in one process.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tests.support.fuzz import fuzz_seed, generated_config
 from tests.support.pool import SynthPool
 from tests.support.variants import SAMPLE_CONFIG, VARIANTS
 
+MAX_WORKERS = 4  # each worker holds a jsii kernel and a moto server (about 1 GB); synths come on top
 _RUN_FOLDER = pytest.StashKey[Path]()  # in the process that made it: the only one, or xdist's controller
 _POOL = pytest.StashKey[SynthPool]()
 
@@ -37,27 +40,41 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-snapshots", action="store_true", help="rewrite tests/snapshots from this synth")
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: a worker per core this process may use, at most MAX_WORKERS."""
+    del config
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_WORKERS))
+
+
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects: the marker must be there by then
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that reads a platform variant `platform`; run in-process tiers first, then
-    platform tests, then CLI tests, so that the background synths overlap the in-process work."""
+    """Mark every test that reads a platform variant `platform`. Order, file by file (a worker
+    runs a whole file): CLI tests first (the longest, mostly waiting on subprocesses), those that
+    read no variant before those that do, then in-process tests, then platform tests, so that
+    the background synths run meanwhile. A file goes where its first test goes."""
     for item in items:
         if any(name in (*VARIANTS, "synth_pool") for name in getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.platform)
 
     def tier(item: pytest.Item) -> int:
-        return 2 if item.get_closest_marker("cli") else 1 if item.get_closest_marker("platform") else 0
+        return (0 if item.get_closest_marker("cli") else 2) + (1 if item.get_closest_marker("platform") else 0)
 
-    items.sort(key=tier)
+    files: dict[Path, int] = {}
+    for item in items:
+        files[item.path] = min(files.get(item.path, tier(item)), tier(item))
+    position = {path: index for index, path in enumerate(files)}
+    items.sort(key=lambda item: (files[item.path], position[item.path], tier(item)))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    needed = {name for item in session.items for name in getattr(item, "fixturenames", ()) if name in VARIANTS}
+    """Start every synth the collected tests read, in the order they first read them."""
     pool = session.config.stash[_POOL]
-    for name in sorted(needed, key=lambda name: (name != "sample", name)):  # most tests read the sample
-        pool.start(name)
-    if any(item.name == "test_a_generated_valid_config_synthesizes_with_no_finding" for item in session.items):
-        pool.start("fuzzed", generated_config(fuzz_seed()))
+    for item in session.items:
+        for name in getattr(item, "fixturenames", ()):
+            if name in VARIANTS:
+                pool.start(name)
+        if item.name == "test_a_generated_valid_config_synthesizes_with_no_finding":
+            pool.start("fuzzed", generated_config(fuzz_seed()))
 
 
 def pytest_configure(config: pytest.Config) -> None:
