@@ -1,16 +1,26 @@
 """The test pyramid's plumbing: tiers by marker, whole-platform synths shared and started early.
 
-- construct, config, tooling and step tests run in this process and need no whole-platform synth;
+- construct, config, tooling and step tests run in-process and need no whole-platform synth;
 - `platform` tests read a synthesized variant (tests/support/variants.py) from the session pool,
   which starts every synth they need in the background as soon as collection ends;
 - `cli` tests run the pinned CDK CLI or another external tool as a subprocess.
 `make test-fast` runs `-m "not platform and not cli"`; `make test` runs everything.
+
+The suite runs in pytest-xdist workers, one per core (pyproject.toml): each test file goes whole
+to one worker (its module fixtures are built once), files in the order of their first test here.
+The workers of a run share a folder (`run_folder`), through which each platform variant and the
+construct tier's compliance-pack probe synth are made once per run (tests/support/pool.py,
+tests/support/shared.py). `-n 0` runs everything in one process.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,42 +31,90 @@ from tests.support.fuzz import fuzz_seed, generated_config
 from tests.support.pool import SynthPool
 from tests.support.variants import SAMPLE_CONFIG, VARIANTS
 
-_POOL = SynthPool()
+MAX_WORKERS = 4  # each worker holds a jsii kernel and a moto server (about 1 GB); synths come on top
+_RUN_FOLDER = pytest.StashKey[Path]()  # in the process that made it: the only one, or xdist's controller
+_POOL = pytest.StashKey[SynthPool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-snapshots", action="store_true", help="rewrite tests/snapshots from this synth")
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: a worker per core this process may use, at most MAX_WORKERS."""
+    del config
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_WORKERS))
+
+
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects: the marker must be there by then
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that reads a platform variant `platform`; run in-process tiers first, then
-    platform tests, then CLI tests, so that the background synths overlap the in-process work."""
+    """Mark every test that reads a platform variant `platform`. Order, file by file (a worker
+    runs a whole file): CLI tests first (the longest, mostly waiting on subprocesses), those that
+    read no variant before those that do, then in-process tests, then platform tests, so that
+    the background synths run meanwhile. A file goes where its first test goes."""
     for item in items:
         if any(name in (*VARIANTS, "synth_pool") for name in getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.platform)
 
     def tier(item: pytest.Item) -> int:
-        return 2 if item.get_closest_marker("cli") else 1 if item.get_closest_marker("platform") else 0
+        return (0 if item.get_closest_marker("cli") else 2) + (1 if item.get_closest_marker("platform") else 0)
 
-    items.sort(key=tier)
+    files: dict[Path, int] = {}
+    for item in items:
+        files[item.path] = min(files.get(item.path, tier(item)), tier(item))
+    position = {path: index for index, path in enumerate(files)}
+    items.sort(key=lambda item: (files[item.path], position[item.path], tier(item)))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    needed = {name for item in session.items for name in getattr(item, "fixturenames", ()) if name in VARIANTS}
-    for name in sorted(needed, key=lambda name: (name != "sample", name)):  # most tests read the sample
-        _POOL.start(name)
-    if any(item.name == "test_a_generated_valid_config_synthesizes_with_no_finding" for item in session.items):
-        _POOL.start("fuzzed", generated_config(fuzz_seed()))
+    """Start every synth the collected tests read, in the order they first read them."""
+    pool = session.config.stash[_POOL]
+    for item in session.items:
+        for name in getattr(item, "fixturenames", ()):
+            if name in VARIANTS:
+                pool.start(name)
+        if item.name == "test_a_generated_valid_config_synthesizes_with_no_finding":
+            pool.start("fuzzed", generated_config(fuzz_seed()))
 
 
-def pytest_sessionfinish() -> None:
-    _POOL.close()
+def pytest_configure(config: pytest.Config) -> None:
+    """The run folder and this process's synth pool. Under xdist the workers share the cores, so
+    each runs fewer synths at a time; xdist's controller runs no test and starts no synth."""
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    if workerinput is None:
+        config.stash[_RUN_FOLDER] = folder = Path(tempfile.mkdtemp(prefix="pytest-run-"))
+        workers = None
+    else:
+        folder = Path(workerinput["run_folder"])
+        workers = max(1, len(os.sched_getaffinity(0)) // workerinput["workercount"])
+    config.stash[_POOL] = SynthPool(workers, folder / "synths")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist's controller, before it starts a worker: hand it the run folder."""
+    node.workerinput["run_folder"] = str(node.config.stash[_RUN_FOLDER])
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    session.config.stash[_POOL].close()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _RUN_FOLDER in config.stash:  # after every worker has stopped
+        shutil.rmtree(config.stash[_RUN_FOLDER], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def synth_pool() -> SynthPool:
-    return _POOL
+def run_folder(pytestconfig: pytest.Config) -> Path:
+    """A folder every test process of this run shares (tests/support/shared.py)."""
+    workerinput: dict[str, Any] | None = getattr(pytestconfig, "workerinput", None)
+    return Path(workerinput["run_folder"]) if workerinput else pytestconfig.stash[_RUN_FOLDER]
+
+
+@pytest.fixture(scope="session")
+def synth_pool(pytestconfig: pytest.Config) -> SynthPool:
+    return pytestconfig.stash[_POOL]
 
 
 @pytest.fixture(scope="session")
@@ -65,40 +123,40 @@ def sample_config() -> PlatformConfig:
 
 
 @pytest.fixture(scope="session")
-def sample() -> Synthesized:
+def sample(synth_pool: SynthPool) -> Synthesized:
     """The sample app, synthesized once per session with every gate on."""
-    return _POOL.get("sample")
+    return synth_pool.get("sample")
 
 
 @pytest.fixture(scope="session")
-def disposable() -> Synthesized:
+def disposable(synth_pool: SynthPool) -> Synthesized:
     """The sample with retain_stateful: false, a throwaway environment."""
-    return _POOL.get("disposable")
+    return synth_pool.get("disposable")
 
 
 @pytest.fixture(scope="session")
-def extra_team() -> Synthesized:
+def extra_team(synth_pool: SynthPool) -> Synthesized:
     """The sample in one region plus team `vision-x` (a name that starts with `vision-`), which
     builds from a CodeConnections repository (access journeys of variant `extra-team`)."""
-    return _POOL.get("extra_team")
+    return synth_pool.get("extra_team")
 
 
 @pytest.fixture(scope="session")
-def everything_on() -> Synthesized:
+def everything_on(synth_pool: SynthPool) -> Synthesized:
     """A throwaway environment with MLflow, a CodeConnections source and platform delivery."""
-    return _POOL.get("everything_on")
+    return synth_pool.get("everything_on")
 
 
 @pytest.fixture(scope="session")
-def served() -> Synthesized:
+def served(synth_pool: SynthPool) -> Synthesized:
     """The sample plus the serving stacks of a release of defect-detector in us-east-1."""
-    return _POOL.get("served")
+    return synth_pool.get("served")
 
 
 @pytest.fixture(scope="session")
-def mutated() -> Synthesized:
+def mutated(synth_pool: SynthPool) -> Synthesized:
     """The sample after everyday edits (tests/support/variants.py: `_mutated`)."""
-    return _POOL.get("mutated")
+    return synth_pool.get("mutated")
 
 
 @pytest.fixture(scope="session")

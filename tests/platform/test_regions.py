@@ -8,10 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cfnlint
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
-from cfnlint.schema.manager import ResourceNotFoundError
-
 from platform_config.regions import MISSING_IN, SUPPORTED_REGIONS
 from tests.support.assembly import Synthesized
 
@@ -25,6 +21,10 @@ def _resource_types(synth: Synthesized) -> set[str]:
 
 
 def _missing(region: str, types: set[str]) -> set[str]:
+    # cfn-lint is imported here, not at the top: importing it costs every test process about 0.7 s.
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+    from cfnlint.schema.manager import ResourceNotFoundError
+
     missing = set()
     for kind in types:
         try:
@@ -42,6 +42,8 @@ def test_every_supported_region_offers_every_type_the_platform_creates(everythin
 
 
 def test_every_commercial_region_with_studio_is_supported_or_says_what_it_lacks() -> None:
+    import cfnlint
+
     providers = Path(cfnlint.__file__).parent / "data" / "schemas" / "providers"
     regions = {path.stem for path in providers.glob("*-*-*.json")}
     commercial = {r for r in regions if not r.startswith(("cn-", "us-gov-", "us-iso", "eu-iso", "eusc-"))}

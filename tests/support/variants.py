@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,12 @@ Change = Callable[[dict[str, Any]], None]
 
 
 def sample_data() -> dict[str, Any]:
+    """The sample config's YAML, parsed: a copy of its own for each caller to change."""
+    return copy.deepcopy(_parsed_sample())
+
+
+@functools.cache
+def _parsed_sample() -> dict[str, Any]:  # read once per process: tests build many variants of it
     data: dict[str, Any] = yaml.safe_load(SAMPLE_CONFIG.read_text())
     return data
 
@@ -27,7 +34,7 @@ VARIANT_CONFIG_DIR = Path(__file__).resolve().parent / "config"
 
 def config_variant(change: Change, base_dir: Path = SAMPLE_CONFIG.parent) -> PlatformConfig:
     """The sample config with `change` applied to its parsed YAML, validated like any config."""
-    data = copy.deepcopy(sample_data())
+    data = sample_data()
     change(data)
     return parse_config(yaml.safe_dump(data), "variant.yaml", base_dir)
 
