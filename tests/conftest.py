@@ -15,6 +15,7 @@ tests/support/shared.py). `-n 0` runs everything in one process.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -79,7 +80,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """The run folder and this process's synth pool. Under xdist the workers share the cores, so
-    each runs fewer synths at a time; xdist's controller runs no test and starts no synth."""
+    each runs fewer synths at a time; xdist's controller runs no test and starts no synth.
+
+    Garbage collection: most of a test process's heap is long-lived (the SDKs and their service
+    models, jsii proxies, moto's backends), which every full collection scans to find little. One
+    full collection per 100 younger ones instead of 10 took the fast tier's collections from about
+    7 s to 3 s of CPU; garbage in cycles is still collected, a little later."""
+    gc.set_threshold(700, 10, 100)
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
     if workerinput is None:
         config.stash[_RUN_FOLDER] = folder = Path(tempfile.mkdtemp(prefix="pytest-run-"))
