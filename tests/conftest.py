@@ -32,6 +32,7 @@ from tests.support.fuzz import fuzz_seed, generated_config
 from tests.support.pool import SynthPool
 from tests.support.variants import SAMPLE_CONFIG, VARIANTS
 
+SHARED_ONCE = ("pack_findings",)  # session fixtures the test processes of a run make once and share
 MAX_WORKERS = 4  # each worker holds a jsii kernel and a moto server (about 1 GB); synths come on top
 _RUN_FOLDER = pytest.StashKey[Path]()  # in the process that made it: the only one, or xdist's controller
 _POOL = pytest.StashKey[SynthPool]()
@@ -52,7 +53,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that reads a platform variant `platform`. Order, file by file (a worker
     runs a whole file): CLI tests first (the longest, mostly waiting on subprocesses), those that
     read no variant before those that do, then in-process tests, then platform tests, so that
-    the background synths run meanwhile. A file goes where its first test goes."""
+    the background synths run meanwhile. A file goes where its first test goes.
+
+    Files that read a result made once per run (SHARED_ONCE) go last in their tier but the first
+    of them, which goes first: the others then find it made instead of waiting for it."""
     for item in items:
         if any(name in (*VARIANTS, "synth_pool") for name in getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.platform)
@@ -64,7 +68,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         files[item.path] = min(files.get(item.path, tier(item)), tier(item))
     position = {path: index for index, path in enumerate(files)}
-    items.sort(key=lambda item: (files[item.path], position[item.path], tier(item)))
+    sharing = {item.path for item in items if set(getattr(item, "fixturenames", ())) & set(SHARED_ONCE)}
+    rank = {path: -1 if index == 0 else 1 for index, path in enumerate(sorted(sharing, key=position.__getitem__))}
+    items.sort(key=lambda item: (files[item.path], rank.get(item.path, 0), position[item.path], tier(item)))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
