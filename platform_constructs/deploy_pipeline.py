@@ -329,12 +329,7 @@ class DeployPipeline(Construct):
         )
         add_to_role(
             role,
-            explained(
-                sid="CheckTheApprovedVersion",
-                actions=["sagemaker:DescribeModelPackage"],
-                resources=[versions],
-                why={versions: "versions are numbered at registration; only this group's"},
-            ),
+            describe_group_versions("CheckTheApprovedVersion", versions),
             explained(
                 sid="ListTheGroupsVersions",
                 actions=["sagemaker:ListModelPackages"],
@@ -374,6 +369,17 @@ class DeployPipeline(Construct):
         for statement in deploy_statements(Stack.of(self), target, key.key_arn):
             add_to_role(role, statement)
         return role
+
+
+def describe_group_versions(sid: str, versions: str) -> iam.PolicyStatement:
+    """Read the versions of one group (`<group>/*`): the Release step checks one, CloudFormation
+    makes a model of one."""
+    return explained(
+        sid=sid,
+        actions=["sagemaker:DescribeModelPackage"],
+        resources=[versions],
+        why={versions: "versions are numbered at registration; only this group's"},
+    )
 
 
 def deploy_statements(stack: Stack, target: DeployTarget, key_arn: str) -> list[iam.PolicyStatement]:
@@ -442,12 +448,7 @@ def deploy_statements(stack: Stack, target: DeployTarget, key_arn: str) -> list[
                 generated, "CloudFormation names models, configs and job definitions (immutable, replaced on change)"
             ),
         ),
-        explained(
-            sid="ServeOnlyThisGroupsVersions",
-            actions=["sagemaker:DescribeModelPackage"],
-            resources=[versions],
-            why={versions: "versions are numbered at registration; only this group's"},
-        ),
+        describe_group_versions("ServeOnlyThisGroupsVersions", versions),
         explained(
             sid="PassTheServingRole",
             actions=["iam:PassRole"],
