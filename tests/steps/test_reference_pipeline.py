@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,27 +15,19 @@ from platform_config.image_uris import published_image
 from platform_constructs.pipeline_definition import (
     ACCURACY_PATH,
     PROPERTY_FILE,
-    ReferencePipelineInputs,
     build_definition,
 )
 from platform_constructs.pipeline_validation import MAX_DEFINITION_BYTES, validate
 from tests.support.datasets import write_dataset
+from tests.support.reference_inputs import reference_inputs
+from tests.support.step_process import StepProcesses
 from tests.support.synth import ROOT, Synthesized, resources
 
 CODE = ROOT / "pipelines" / "reference" / "code"
-INPUTS = ReferencePipelineInputs(
-    team="vision",
+INPUTS = reference_inputs(
     role_arn="arn:aws:iam::111122223333:role/team",
     image_uri="111122223333.dkr.ecr.us-east-1.amazonaws.com/img:1",
-    key_arn="arn:aws:kms:us-east-1:111122223333:key/k",
     subnet_ids=["subnet-a", "subnet-b"],
-    security_group_id="sg-1",
-    artifacts_bucket="artifacts",
-    datasets_bucket="datasets",
-    model_package_group="mlexp-dev-defect-detector",
-    processing_instance_type="ml.m5.xlarge",
-    training_instance_type="ml.m5.xlarge",
-    accuracy_threshold=0.8,
 )
 
 
@@ -251,11 +241,11 @@ def test_synthesized_pipelines_validate(sample: Synthesized) -> None:
             assert {"Key": "Team", "Value": team} in pipeline["Properties"]["Tags"]
 
 
-def _run_steps(work: Path) -> dict[str, Any]:
+def _run_steps(processes: StepProcesses, work: Path) -> dict[str, Any]:
     """The three steps as their containers run them, with SageMaker's paths under `work`."""
 
     def run(script: str, *args: str) -> None:
-        subprocess.run([sys.executable, str(CODE / script), *args], check=True, capture_output=True, text=True)
+        processes.run([CODE / script, *args])
 
     run("preprocess.py", "--input", str(work / "raw"), "--train", str(work / "train"), "--test", str(work / "test"))
     (work / "config").mkdir()
@@ -289,14 +279,14 @@ def _run_steps(work: Path) -> dict[str, Any]:
     return report
 
 
-def test_reference_code_runs_end_to_end_and_reproduces(tmp_path: Path) -> None:
+def test_reference_code_runs_end_to_end_and_reproduces(tmp_path: Path, step_processes: StepProcesses) -> None:
     definition = build_definition(INPUTS)
     (property_file,) = steps(definition)["Evaluate"]["PropertyFiles"]
     reports = []
     for run in ("first", "second"):
         work = tmp_path / run
         write_dataset(work / "raw")
-        reports.append(_run_steps(work))
+        reports.append(_run_steps(step_processes, work))
         assert property_file["FilePath"] == "evaluation.json"
     value: Any = reports[0]
     for part in ACCURACY_PATH.split("."):

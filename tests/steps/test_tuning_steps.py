@@ -15,8 +15,6 @@ import importlib.util
 import io
 import json
 import re
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 from types import ModuleType
@@ -29,10 +27,12 @@ from model_build import run_pipeline
 from platform_config.loader import load_config
 from platform_config.reference_training import METRICS
 from platform_constructs.pipeline_baselines import LABEL_COLUMN, MODEL_QUALITY_STEP, PREDICTION_COLUMN
-from platform_constructs.pipeline_definition import ReferencePipelineInputs, build_definition
+from platform_constructs.pipeline_definition import build_definition
 from stacks.reference_options import tuning_plan
 from tests.support.aws import client
 from tests.support.datasets import write_dataset
+from tests.support.reference_inputs import reference_inputs
+from tests.support.step_process import StepProcesses
 from tests.support.synth import ROOT
 from tests.support.tooling import moto_clients, run_cli, unique
 from tests.support.tuning import TrainedJob, create_tuning_job, record_training_job
@@ -56,19 +56,8 @@ SAMPLE = load_config(ROOT / "config" / "sample.yaml")
 VISION = next(team for team in SAMPLE.teams if team.name == "vision")
 assert VISION.pipeline.tuning is not None
 PLAN = tuning_plan(VISION.pipeline.tuning)
-INPUTS = ReferencePipelineInputs(
-    team="vision",
-    role_arn="arn:aws:iam::111122223333:role/vision",
+INPUTS = reference_inputs(
     image_uri="image:1",
-    key_arn="arn:aws:kms:us-east-1:111122223333:key/k",
-    subnet_ids=["subnet-a"],
-    security_group_id="sg-1",
-    artifacts_bucket="artifacts",
-    datasets_bucket="datasets",
-    model_package_group="mlexp-dev-defect-detector",
-    processing_instance_type="ml.m5.xlarge",
-    training_instance_type="ml.m5.xlarge",
-    accuracy_threshold=0.8,
     region="us-east-1",
     tuning=PLAN,
     analyzer_image_uri="analyzer:1",
@@ -81,16 +70,17 @@ CANDIDATES = (
 )
 
 
-def _run(script: Path, *args: str) -> str:
-    done = subprocess.run([sys.executable, str(script), *args], check=True, capture_output=True, text=True)
-    return done.stdout
+def _run(processes: StepProcesses, script: Path, *args: str) -> str:
+    return processes.run([script, *args]).stdout
 
 
 def _tune_step() -> dict[str, Any]:
     return next(step for step in build_definition(INPUTS)["Steps"] if step["Type"] == "Tuning")
 
 
-def _training_job(work: Path, source: Path, hyperparameters: dict[str, str]) -> dict[str, float]:
+def _training_job(
+    processes: StepProcesses, work: Path, source: Path, hyperparameters: dict[str, str]
+) -> dict[str, float]:
     """One training job of the tuning job: script mode from the unpacked archive; its metrics as
     SageMaker reads them from the log, with the step's own metric definitions."""
     config = work / "config" / "hyperparameters.json"
@@ -99,6 +89,7 @@ def _training_job(work: Path, source: Path, hyperparameters: dict[str, str]) -> 
     config.write_text(json.dumps({**static, **hyperparameters}))
     arguments = [item for name, value in hyperparameters.items() for item in (f"--{name}", value)]
     log = _run(
+        processes,
         source / static["sagemaker_program"],
         *arguments,
         "--train",
@@ -118,10 +109,11 @@ def _training_job(work: Path, source: Path, hyperparameters: dict[str, str]) -> 
 
 
 @pytest.fixture(scope="module")
-def tuned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def tuned(tmp_path_factory: pytest.TempPathFactory, step_processes: StepProcesses) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("tuning")
     write_dataset(work / "raw", rows=300, seed=11, weight=-0.7, offset=0.1)
     _run(
+        step_processes,
         CODE / "preprocess.py",
         "--input",
         str(work / "raw"),
@@ -141,7 +133,7 @@ def tuned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for index, hyperparameters in enumerate(CANDIDATES):
         job = work / f"job-{index:03d}"
         job.mkdir()
-        jobs[job.name] = (hyperparameters, _training_job(job, source, hyperparameters))
+        jobs[job.name] = (hyperparameters, _training_job(step_processes, job, source, hyperparameters))
     objective = _tune_step()["Arguments"]["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"]
     pick = max if objective["Type"] == "Maximize" else min
     best = pick(jobs, key=lambda name: jobs[name][1][objective["MetricName"]])
@@ -150,6 +142,7 @@ def tuned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with tarfile.open(packaged / "model.tar.gz", "w:gz") as tar:
         tar.add(work / best / "model" / "model.joblib", arcname="model.joblib")
     _run(
+        step_processes,
         CODE / "evaluate.py",
         "--model",
         str(packaged),
