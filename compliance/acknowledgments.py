@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import aws_cdk as cdk
-from constructs import IConstruct
+if TYPE_CHECKING:  # the records are read without a jsii kernel (test processes, tools): see collect()
+    from constructs import IConstruct
 
 PACK_PREFIXES = ("AwsSolutions-", "NIST.800.53.R5-", "HIPAA.Security-")
 
@@ -32,6 +33,8 @@ def _without_namespace(rule_id: str) -> str:
 
 def collect(root: IConstruct) -> list[Acknowledged]:
     """The packs' acknowledgments on every construct of `root`, sorted by rule and path."""
+    import aws_cdk as cdk  # here, not above: importing it starts a jsii kernel
+
     found = []
     for node in [root, *root.node.find_all()]:
         for entry in node.node.metadata:
