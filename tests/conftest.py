@@ -42,6 +42,38 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-snapshots", action="store_true", help="rewrite tests/snapshots from this synth")
 
 
+# Files whose tests pay for the same costly start in a test process run in one worker together,
+# so that the start is paid once per run: the SageMaker Python SDK (about 2 s to import, more for
+# its first session) and the step tier's process server (tests/support/step_process.py).
+SHARED_STARTS = {
+    "sagemaker-sdk": (
+        "tests/config/test_image_uris.py",
+        "tests/config/test_tuning_config.py",
+        "tests/constructs/test_batch_pipeline.py",
+        "tests/constructs/test_pipeline_tuning.py",
+        "tests/tooling/test_experiment_sdk.py",
+    ),
+    "step-processes": ("tests/steps/test_reference_pipeline.py", "tests/steps/test_tuning_steps.py"),
+}
+_SCOPE_OF_FILE = {path: scope for scope, paths in SHARED_STARTS.items() for path in paths}
+
+
+def work_unit(nodeid: str) -> str:
+    """The unit of work a test goes to a worker in: its file, or its SHARED_STARTS entry."""
+    path = nodeid.split("::", 1)[0]
+    return _SCOPE_OF_FILE.get(path, path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile`, except that the files of one SHARED_STARTS entry are one unit of work."""
+    from xdist.scheduler import LoadFileScheduling
+
+    scheduling = LoadFileScheduling(config, log)
+    scheduling._split_scope = work_unit  # the one method xdist's scope schedulers differ by
+    return scheduling
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: a worker per core this process may use, at most MAX_WORKERS."""
     del config
