@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import Stack
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from platform_constructs.deploy_pipeline import DeployPipeline, DeployTarget
 from platform_constructs.package_mirror import PackageMirror
-from platform_constructs.stateful import Retention
+from stacks.pipeline_infrastructure import PipelineInfrastructure
 
 
 class DeployStack(Stack):
@@ -23,13 +19,8 @@ class DeployStack(Stack):
         construct_id: str,
         *,
         targets: tuple[DeployTarget, ...],
-        artifacts: s3.IBucket,
-        pipeline_artifacts: Mapping[str, s3.IBucket],
-        key: kms.IKey,
-        vpc: ec2.IVpc,
-        security_group: ec2.ISecurityGroup,
+        infrastructure: PipelineInfrastructure,
         mirror: PackageMirror,
-        retention: Retention,
         **stack_props: Any,
     ) -> None:
         super().__init__(scope, construct_id, **stack_props)
@@ -38,13 +29,13 @@ class DeployStack(Stack):
                 self,
                 f"Deploy-{target.group_key}",
                 target=target,
-                artifacts=artifacts,
-                pipeline_artifacts=pipeline_artifacts[target.team],
-                key=key,
-                vpc=vpc,
-                security_group=security_group,
+                artifacts=infrastructure.artifacts,
+                pipeline_artifacts=infrastructure.pipeline_artifacts[target.team],
+                key=infrastructure.key,
+                vpc=infrastructure.vpc,
+                security_group=infrastructure.security_group,
                 mirror=mirror,
-                retention=retention,
+                retention=infrastructure.retention,
             )
             for target in targets
         }

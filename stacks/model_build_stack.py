@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack, Tags
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from platform_constructs.model_build_pipeline import CodeSource, ModelBuildPipeline
 from platform_constructs.package_mirror import PackageMirror
-from platform_constructs.stateful import Retention, named_logical_id, pin_logical_id
+from platform_constructs.stateful import named_logical_id, pin_logical_id
+from stacks.pipeline_infrastructure import PipelineInfrastructure
 
 MIRROR_LOGICAL_IDS = {"domain": "PackageMirrorDomain", "repository": "PackageMirrorRepository"}
 
@@ -42,19 +40,18 @@ class ModelBuildStack(Stack):
         construct_id: str,
         *,
         builds: tuple[TeamBuild, ...],
-        artifacts: s3.IBucket,
-        pipeline_artifacts: Mapping[str, s3.IBucket],
-        key: kms.IKey,
-        vpc: ec2.IVpc,
-        security_group: ec2.ISecurityGroup,
+        infrastructure: PipelineInfrastructure,
         package_domain_name: str,
         timeout_minutes: int,
-        retention: Retention,
         **stack_props: Any,
     ) -> None:
         super().__init__(scope, construct_id, **stack_props)
         self.mirror = PackageMirror(
-            self, "PackageMirror", domain_name=package_domain_name, key=key, retention=retention
+            self,
+            "PackageMirror",
+            domain_name=package_domain_name,
+            key=infrastructure.key,
+            retention=infrastructure.retention,
         )
         pin_logical_id(self.mirror.domain, MIRROR_LOGICAL_IDS["domain"])
         pin_logical_id(self.mirror.repository, MIRROR_LOGICAL_IDS["repository"])
@@ -67,15 +64,15 @@ class ModelBuildStack(Stack):
                 sagemaker_pipeline_name=build.sagemaker_pipeline_name,
                 grant_pass_team_role=build.grant_pass_team_role,
                 team_role_arn=build.team_role_arn,
-                artifacts=artifacts,
-                pipeline_artifacts=pipeline_artifacts[build.team],
-                key=key,
-                vpc=vpc,
-                security_group=security_group,
+                artifacts=infrastructure.artifacts,
+                pipeline_artifacts=infrastructure.pipeline_artifacts[build.team],
+                key=infrastructure.key,
+                vpc=infrastructure.vpc,
+                security_group=infrastructure.security_group,
                 mirror=self.mirror,
                 source=build.source,
                 timeout_minutes=timeout_minutes,
-                retention=retention,
+                retention=infrastructure.retention,
             )
             pin_logical_id(pipeline.log_group, build_logs_logical_id(build.team))
             Tags.of(pipeline).add("Team", build.team)
@@ -85,6 +82,6 @@ class ModelBuildStack(Stack):
                 CfnOutput(
                     self,
                     f"ModelBuildSource-{build.team}",
-                    value=f"s3://{artifacts.bucket_name}/{pipeline.source_key}",
+                    value=f"s3://{infrastructure.artifacts.bucket_name}/{pipeline.source_key}",
                     description=f"Upload {build.team}'s training code zip here to run a model build",
                 )

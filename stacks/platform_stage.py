@@ -20,6 +20,7 @@ from stacks.deploy_stack import DeployStack
 from stacks.guardrails_stack import GuardrailsStack
 from stacks.model_build_stack import ModelBuildStack, TeamBuild
 from stacks.network_stack import NetworkStack
+from stacks.pipeline_infrastructure import PipelineInfrastructure
 from stacks.pipelines_stack import JobSettings, PipelinesStack, TeamPipeline
 from stacks.registry_stack import RegistryStack
 from stacks.serving_links import export_data, export_network, imported, imported_subnets
@@ -186,6 +187,16 @@ class PlatformStage(Stage):
         stack.add_stack_dependency(self.registry)
         return stack
 
+    def _pipeline_infrastructure(self, plan: StagePlan) -> PipelineInfrastructure:
+        return PipelineInfrastructure(
+            artifacts=self.data.artifacts,
+            pipeline_artifacts=self.data.pipeline_artifacts,
+            key=self.data.key,
+            vpc=self.network.vpc,
+            security_group=self.network.studio_security_group,
+            retention=plan.retention,
+        )
+
     def _model_build(self, plan: StagePlan) -> ModelBuildStack | None:
         builds = tuple(
             TeamBuild(
@@ -204,14 +215,9 @@ class PlatformStage(Stage):
             self,
             "ModelBuild",
             builds=builds,
-            artifacts=self.data.artifacts,
-            pipeline_artifacts=self.data.pipeline_artifacts,
-            key=self.data.key,
-            vpc=self.network.vpc,
-            security_group=self.network.studio_security_group,
+            infrastructure=self._pipeline_infrastructure(plan),
             package_domain_name=plan.naming.package_domain_name(),
             timeout_minutes=plan.config.model_build.timeout_minutes,
-            retention=plan.retention,
             **plan.stack_props(StackKind.MODEL_BUILD, "model-build CodePipelines that rerun the reference pipelines"),
         )
 
@@ -303,13 +309,8 @@ class PlatformStage(Stage):
             self,
             "Deploy",
             targets=targets,
-            artifacts=self.data.artifacts,
-            pipeline_artifacts=self.data.pipeline_artifacts,
-            key=self.data.key,
-            vpc=self.network.vpc,
-            security_group=self.network.studio_security_group,
+            infrastructure=self._pipeline_infrastructure(plan),
             mirror=self.model_build.mirror,
-            retention=plan.retention,
             **plan.stack_props(StackKind.DEPLOY, "deploy pipelines of the served model groups"),
         )
 
