@@ -18,6 +18,16 @@ REGION_ACCOUNT = r"([a-z]{2}(-[a-z]+)+-\d|<AWS::Region>):(\d{12}|<AWS::AccountId
 TOKEN = r"<[A-Za-z0-9]+(\.[A-Za-z]+)?>"  # noqa: S105 - an intrinsic as cdk-nag flattens it, not a secret
 STACK_OUTPUT = r'\{"Fn::GetStackOutput":\{[^{}]*\}\}'
 KMS_GRANT = frozenset({"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"})
+# What CDK grants a CodeBuild project on its report groups, which CodeBuild creates at build time.
+CODEBUILD_REPORTS = frozenset(
+    {
+        "codebuild:CreateReportGroup",
+        "codebuild:CreateReport",
+        "codebuild:UpdateReport",
+        "codebuild:BatchPutTestCases",
+        "codebuild:BatchPutCodeCoverages",
+    }
+)
 S3_READ = frozenset({"s3:GetObject*", "s3:GetBucket*", "s3:List*"})
 S3_WRITE = frozenset(
     {
@@ -62,26 +72,33 @@ def _key_or_output(kind: str) -> tuple[str, ...]:
     return (f"{TOKEN}{kind}", f"{STACK_OUTPUT}{kind}")
 
 
-INTERNAL_STATEMENTS: tuple[InternalStatement, ...] = (
-    InternalStatement(
-        owner=PROJECT_ROLES,
-        actions=frozenset({"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}),
-        resources=(f"{ARN}logs:{REGION_ACCOUNT}:log-group:/aws/codebuild/{TOKEN}(:\\*)?",),
-        reason="CodeBuild's default log group of this one project; its streams are named per build",
-    ),
-    InternalStatement(
-        owner=PROJECT_ROLES,
-        actions=frozenset(
-            {
-                "codebuild:CreateReportGroup",
-                "codebuild:CreateReport",
-                "codebuild:UpdateReport",
-                "codebuild:BatchPutTestCases",
-                "codebuild:BatchPutCodeCoverages",
-            }
+def _codebuild_defaults(
+    owner: str, *, project: str, logs_why: str, reports_why: str, report_prefix: str = f"{TOKEN}-"
+) -> tuple[InternalStatement, InternalStatement]:
+    """What CDK grants a CodeBuild project's role: its default log group, and its report groups,
+    which CodeBuild creates at build time under the project's name."""
+    return (
+        InternalStatement(
+            owner=owner,
+            actions=frozenset({"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}),
+            resources=(f"{ARN}logs:{REGION_ACCOUNT}:log-group:/aws/codebuild/{project}(:\\*)?",),
+            reason=logs_why,
         ),
-        resources=(f"{ARN}codebuild:{REGION_ACCOUNT}:report-group/{TOKEN}-\\*",),
-        reason="CodeBuild report groups are named after this one project and created at build time",
+        InternalStatement(
+            owner=owner,
+            actions=CODEBUILD_REPORTS,
+            resources=(f"{ARN}codebuild:{REGION_ACCOUNT}:report-group/{report_prefix}\\*",),
+            reason=reports_why,
+        ),
+    )
+
+
+INTERNAL_STATEMENTS: tuple[InternalStatement, ...] = (
+    *_codebuild_defaults(
+        PROJECT_ROLES,
+        project=TOKEN,
+        logs_why="CodeBuild's default log group of this one project; its streams are named per build",
+        reports_why="CodeBuild report groups are named after this one project and created at build time",
     ),
     InternalStatement(
         owner=PIPELINE_PARTS,
@@ -222,25 +239,12 @@ DELIVERY_STATEMENTS: tuple[InternalStatement, ...] = (
         resources=(TOKEN,),
         reason="CDK Pipelines: the GenerateDataKey and ReEncrypt families on the artifact bucket's one key",
     ),
-    InternalStatement(
-        owner=CODEBUILD_ROLES,
-        actions=frozenset({"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}),
-        resources=(f"{ARN}logs:{REGION_ACCOUNT}:log-group:/aws/codebuild/({TOKEN}|\\*)(:\\*)?",),
-        reason="CDK Pipelines' CodeBuild projects log to their default groups; streams are named per build",
-    ),
-    InternalStatement(
-        owner=CODEBUILD_ROLES,
-        actions=frozenset(
-            {
-                "codebuild:CreateReportGroup",
-                "codebuild:CreateReport",
-                "codebuild:UpdateReport",
-                "codebuild:BatchPutTestCases",
-                "codebuild:BatchPutCodeCoverages",
-            }
-        ),
-        resources=(f"{ARN}codebuild:{REGION_ACCOUNT}:report-group/({TOKEN}-)?\\*",),
-        reason="CDK Pipelines' CodeBuild report groups, created at build time",
+    *_codebuild_defaults(
+        CODEBUILD_ROLES,
+        project=f"({TOKEN}|\\*)",
+        report_prefix=f"({TOKEN}-)?",
+        logs_why="CDK Pipelines' CodeBuild projects log to their default groups; streams are named per build",
+        reports_why="CDK Pipelines' CodeBuild report groups, created at build time",
     ),
     InternalStatement(
         owner=PIPELINES + r"Assets/FileRole",
