@@ -14,6 +14,7 @@ import yaml
 
 from platform_config import ConfigError, load_config, parse_config
 from tests.support.synth import ROOT, SAMPLE_CONFIG, config_variant, sample_data
+from tests.support.variants import refusal
 
 Change = Callable[[dict[str, Any]], None]
 
@@ -339,12 +340,8 @@ INVALID: dict[str, tuple[Change, str]] = {
 @pytest.mark.parametrize("case", sorted(INVALID))
 def test_invalid_config_is_rejected_with_its_message(case: str) -> None:
     change, expected = INVALID[case]
-    with pytest.raises(ConfigError) as caught:
-        config_variant(change)
-    lines = str(caught.value).splitlines()
+    lines = refusal(change)
     assert any(line.startswith(f"variant.yaml: {expected}") for line in lines), "\n".join(lines)
-    assert len(lines) == len(caught.value.problems)
-    assert all(line.startswith("variant.yaml: ") for line in lines)
 
 
 def test_a_full_user_stack_is_accepted() -> None:

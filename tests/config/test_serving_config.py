@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from platform_config import ConfigError
-from tests.support.synth import config_variant
+from tests.support.variants import refusal
 
 SERVING = "model_groups[0].serving"
 Change = Callable[[dict[str, Any]], None]
@@ -98,11 +96,8 @@ INVALID: dict[str, tuple[Change, str]] = {
 @pytest.mark.parametrize("case", sorted(INVALID))
 def test_invalid_serving_options_are_refused_in_one_line_each(case: str) -> None:
     change, expected = INVALID[case]
-    with pytest.raises(ConfigError) as caught:
-        config_variant(change)
-    lines = str(caught.value).splitlines()
+    lines = refusal(change)
     assert any(line.startswith(f"variant.yaml: {expected}") for line in lines), "\n".join(lines)
-    assert all(re.match(r"variant\.yaml: \S", line) for line in lines)
 
 
 def test_the_sample_serves_defect_detector_as_champion_and_challenger(sample_config: Any) -> None:

@@ -28,7 +28,6 @@ from platform_constructs.batch_pipeline import BatchPipelineInputs
 from platform_constructs.batch_pipeline_construct import BatchTransformPipeline
 from platform_constructs.model_monitor import EndpointMonitor, MonitorPlacement, data_quality
 from platform_constructs.model_package_group import ModelPackageGroup
-from platform_constructs.pipeline_definition import ReferencePipelineInputs
 from platform_constructs.platform_key import PlatformKey
 from platform_constructs.reference_pipeline import ReferencePipeline
 from platform_constructs.serving_endpoint import Capture, ScalingRange, ServedVariant, ServingEndpoint, TrafficShift
@@ -37,6 +36,7 @@ from platform_constructs.studio_domain import StudioDomain
 from platform_constructs.studio_user_profile import StudioUserProfile
 from stacks.reference_options import tuning_plan
 from tests.constructs.packs import register
+from tests.support.reference_inputs import reference_inputs
 
 GUARD_PLUGIN = "CloudFormation Validate"
 DECLARED = {line.split()[1] for line in GUARD_RULES.read_text().splitlines() if line.startswith("rule ")}
@@ -228,19 +228,10 @@ def _platform_constructs(stack: cdk.Stack) -> None:
         stack,
         "Pipeline",
         pipeline_name="mlexp-dev-vision--reference",
-        inputs=ReferencePipelineInputs(
-            team="vision",
+        inputs=reference_inputs(
             role_arn=ROLE,
-            image_uri="111122223333.dkr.ecr.us-east-1.amazonaws.com/image:1",
             key_arn=key.key_arn,
             subnet_ids=["subnet-1"],
-            security_group_id="sg-1",
-            artifacts_bucket="artifacts",
-            datasets_bucket="datasets",
-            model_package_group="mlexp-dev-defect-detector",
-            processing_instance_type="ml.m5.xlarge",
-            training_instance_type="ml.m5.xlarge",
-            accuracy_threshold=0.8,
             region="us-east-1",
             tuning=TUNING,
             analyzer_image_uri="156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer",

@@ -9,26 +9,18 @@ import pytest
 
 from platform_constructs.pipeline_definition import (
     ACCURACY,
-    ReferencePipelineInputs,
     build_definition,
 )
 from platform_constructs.pipeline_steps import SCHEMA_VERSION, get, join
 from platform_constructs.pipeline_validation import validate
+from tests.support.reference_inputs import reference_inputs
 
 KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-INPUTS = ReferencePipelineInputs(
-    team="vision",
-    role_arn="arn:aws:iam::111122223333:role/vision",
+INPUTS = reference_inputs(
     image_uri="111122223333.dkr.ecr.us-east-1.amazonaws.com/mlexp-sklearn:1.4-2",
     key_arn=KEY,
     subnet_ids=["subnet-a", "subnet-b"],
-    security_group_id="sg-1",
-    artifacts_bucket="artifacts",
-    datasets_bucket="datasets",
-    model_package_group="mlexp-dev-defect-detector",
-    processing_instance_type="ml.m5.xlarge",
     training_instance_type="ml.m5.large",
-    accuracy_threshold=0.8,
 )
 RUN_PREFIX = ["s3:/", "artifacts", "vision", "pipelines", "reference", {"Get": "Execution.PipelineExecutionId"}]
 

@@ -16,11 +16,12 @@ import pytest
 
 from platform_config.tuning import TuningSettings
 from platform_constructs.pipeline_baselines import DATA_QUALITY_STEP, MODEL_QUALITY_STEP
-from platform_constructs.pipeline_definition import ReferencePipelineInputs, build_definition, describe
+from platform_constructs.pipeline_definition import build_definition, describe
 from platform_constructs.pipeline_steps import get
 from platform_constructs.pipeline_tuning import ASSOCIATE_STEP, SCRIPT_MODE_SOURCE, TUNE_STEP
 from platform_constructs.pipeline_validation import validate
 from stacks.reference_options import tuning_plan
+from tests.support.reference_inputs import reference_inputs
 from tests.support.sagemaker_sdk import definition_steps, offline_sdk, pipeline_session
 
 KEY = "arn:aws:kms:us-east-1:111122223333:key/k"
@@ -38,19 +39,11 @@ SETTINGS = TuningSettings.model_validate(
         "warm_start": {"parents": ["parent-1"], "type": "TransferLearning"},
     }
 )
-BASE = ReferencePipelineInputs(
-    team="vision",
+BASE = reference_inputs(
     role_arn=ROLE,
     image_uri="683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
     key_arn=KEY,
-    subnet_ids=["subnet-a"],
-    security_group_id="sg-1",
-    artifacts_bucket="artifacts",
-    datasets_bucket="datasets",
     model_package_group="grp",
-    processing_instance_type="ml.m5.xlarge",
-    training_instance_type="ml.m5.xlarge",
-    accuracy_threshold=0.8,
     region="us-east-1",
     metric_definitions=(("validation:accuracy", r"validation:accuracy=([0-9.]+);"),),
 )
