@@ -56,8 +56,44 @@ def median_rounds(rounds: int, measures: list[Callable[[], float]]) -> list[floa
     return [statistics.median(values) for values in seen]
 
 
-def pytest_seconds(arguments: list[str]) -> float:
-    """Wall time of one pytest run; a failing suite is an error, not a figure."""
+PROC_STAT = Path("/proc/stat")
+
+
+def machine_cpu_seconds(stat: str) -> tuple[float, float]:
+    """(busy, all) CPU-seconds of every core since boot, from /proc/stat's first line. Busy is
+    everything but idle and waiting for I/O: what every process on the machine used."""
+    fields = stat.splitlines()[0].split()
+    if fields[0] != "cpu" or len(fields) < 6:
+        raise ValueError(f"/proc/stat: unexpected first line {stat.splitlines()[0]!r}")
+    ticks = [int(value) for value in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - ticks[3] - ticks[4]) / tick, sum(ticks) / tick
+
+
+@dataclass(frozen=True)
+class CpuUse:
+    """How busy the machine's cores were during one run (every process, not only the suite's)."""
+
+    name: str
+    busy: float  # CPU-seconds
+    available: float  # CPU-seconds all cores had
+
+    def line(self) -> str:
+        share = self.busy / self.available if self.available else 0.0
+        return f"{self.name}: {self.busy:.0f} CPU-seconds used on the machine, its cores {share:.0%} busy"
+
+
+def _machine_cpu() -> tuple[float, float] | None:
+    try:
+        return machine_cpu_seconds(PROC_STAT.read_text())
+    except (OSError, ValueError):  # not Linux: the figure is left out
+        return None
+
+
+def pytest_seconds(arguments: list[str], name: str = "", cpu: list[CpuUse] | None = None) -> float:
+    """Wall time of one pytest run; a failing suite is an error, not a figure. With `cpu`, how busy
+    the machine was meanwhile is appended to it (when /proc/stat can tell)."""
+    before = _machine_cpu()
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *arguments],
@@ -71,7 +107,11 @@ def pytest_seconds(arguments: list[str]) -> float:
         lines = [line for line in done.stdout.splitlines() if line.strip()]  # pytest's summary last
         last = lines[-1] if lines else "run it to see why"
         raise RuntimeError(f"pytest {' '.join(arguments)} failed (exit {done.returncode}): {last}")
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    after = _machine_cpu()
+    if cpu is not None and before and after:
+        cpu.append(CpuUse(name, after[0] - before[0], after[1] - before[1]))
+    return seconds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,11 +141,16 @@ def _report(argv: list[str] | None) -> int:
             [lambda: empty_app(scratch).seconds, lambda: synth_config(SAMPLE, scratch / "sample.out").seconds],
         )
     figures = [Figure("sample synth with the packs", sample)]
+    cpu: list[CpuUse] = []
     if args.tests:
-        figures += [Figure(tier, pytest_seconds(arguments)) for tier, arguments in TEST_TIERS.items()]
+        figures += [Figure(tier, pytest_seconds(arguments, tier, cpu)) for tier, arguments in TEST_TIERS.items()]
     print(f"empty one-stack app: {empty:.1f} s (median of {args.rounds})\n")
     print("| what | time | x empty app | budget | |")
     print("|---|---|---|---|---|")
     for figure in figures:
         print(figure.line(empty))
+    if cpu:
+        print()
+    for use in cpu:
+        print(use.line())
     return 0

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from devtools.budgets import Figure, main, median_rounds
+from devtools.budgets import CpuUse, Figure, machine_cpu_seconds, main, median_rounds
 
 
 def test_rounds_interleave_and_each_figure_is_its_median() -> None:
@@ -41,3 +43,17 @@ def test_a_figure_is_a_ratio_to_the_empty_app_against_its_budget(name: str, seco
 def test_rounds_out_of_range_are_one_line_and_exit_2(rounds: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--rounds", rounds]) == 2
     assert capsys.readouterr().err == f"error: --rounds: {rounds} is not between 1 and 20\n"
+
+
+def test_machine_cpu_is_every_state_but_idle_and_io_wait() -> None:
+    tick = os.sysconf("SC_CLK_TCK")
+    stat = f"cpu  {3 * tick} 0 {tick} {10 * tick} {2 * tick} 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n"
+    assert machine_cpu_seconds(stat) == (4.0, 16.0)
+    with pytest.raises(ValueError, match="unexpected first line 'intr 1 2'"):
+        machine_cpu_seconds("intr 1 2\n")
+
+
+def test_cpu_use_says_how_busy_the_cores_were() -> None:
+    assert CpuUse("make test", 240.0, 250.0).line() == (
+        "make test: 240 CPU-seconds used on the machine, its cores 96% busy"
+    )
