@@ -32,17 +32,21 @@ help:
 	@echo "make diagram render docs/architecture.png from one environment-region (needs Graphviz)"
 	@echo "make sandbox a local SageMaker Experiments emulator for the README walkthrough (SANDBOX_PORT=0: free)"
 
+# pip: errors only (-qq). A warning about this machine's own pip configuration (an index folder
+# that does not exist, say) is not about the platform and would bury what `make synth` says.
+PIP_INSTALL := $(VENV)/bin/pip install --disable-pip-version-check -qq
+
 $(STAMPS)/python: requirements.txt pyproject.toml
 	@mkdir -p $(STAMPS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "error: Python 3.11+ is required, found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --disable-pip-version-check --quiet -r requirements.txt
-	$(VENV)/bin/pip install --disable-pip-version-check --quiet --no-deps --editable .
+	$(PIP_INSTALL) -r requirements.txt
+	$(PIP_INSTALL) --no-deps --editable .
 	@touch $@
 
 # --no-deps: the dev lock pins every package it needs (see `lock` for the one declared conflict).
 $(STAMPS)/python-dev: $(STAMPS)/python requirements-dev.txt
-	$(VENV)/bin/pip install --disable-pip-version-check --quiet --no-deps -r requirements-dev.txt
+	$(PIP_INSTALL) --no-deps -r requirements-dev.txt
 	@touch $@
 
 $(STAMPS)/node: package.json package-lock.json
