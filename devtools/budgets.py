@@ -61,7 +61,8 @@ PROC_STAT = Path("/proc/stat")
 
 def machine_cpu_seconds(stat: str) -> tuple[float, float]:
     """(busy, all) CPU-seconds of every core since boot, from /proc/stat's first line. Busy is
-    everything but idle and waiting for I/O: what every process on the machine used."""
+    everything but idle and waiting for I/O: what every process on the machine used, plus time a
+    hypervisor took (steal), which was not available to the tests either."""
     fields = stat.splitlines()[0].split()
     if fields[0] != "cpu" or len(fields) < 6:
         raise ValueError(f"/proc/stat: unexpected first line {stat.splitlines()[0]!r}")

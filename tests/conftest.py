@@ -66,7 +66,10 @@ def work_unit(nodeid: str) -> str:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """`--dist loadfile`, except that the files of one SHARED_STARTS entry are one unit of work."""
+    """`--dist loadfile` (pyproject.toml), except that the files of one SHARED_STARTS entry are one
+    unit of work. Another `--dist` given on the command line gets xdist's own scheduler."""
+    if config.getvalue("dist") != "loadfile":
+        return None
     from xdist.scheduler import LoadFileScheduling
 
     scheduling = LoadFileScheduling(config, log)

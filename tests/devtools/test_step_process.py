@@ -64,9 +64,44 @@ def test_a_script_cannot_change_the_next_ones_state(processes: StepProcesses, tm
 def test_a_script_that_never_ends_fails_within_the_timeout(tmp_path: Path) -> None:
     script = tmp_path / "forever.py"
     script.write_text("import time\nwhile True:\n    time.sleep(1)\n")
-    with StepProcesses(preload=(), timeout=0.5) as processes:
+    done = tmp_path / "done.py"
+    done.write_text("print('a new server')\n")
+    with StepProcesses(preload=(), timeout=60) as processes:
+        processes.run([done])  # the server is up: the short timeout below is the script's alone
         with pytest.raises(RuntimeError, match=r"forever\.py'\]: did not end within 0\.5 s$"):
-            processes.run([script])
-        done = tmp_path / "done.py"
-        done.write_text("print('a new server')\n")
+            processes.run([script], timeout=0.5)
         assert processes.run([done]).stdout == "a new server\n"
+
+
+def test_a_script_ends_through_pythons_shutdown(processes: StepProcesses, tmp_path: Path) -> None:
+    """atexit handlers run, threads are joined and open files flushed, as when python exits."""
+    written = tmp_path / "written.txt"
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import atexit, sys, threading, time\n"
+        f"handle = open({str(written)!r}, 'w')\n"
+        "handle.write('data')\n"
+        "atexit.register(lambda: print('atexit ran'))\n"
+        "threading.Thread(target=lambda: (time.sleep(0.2), print('thread ended'))).start()\n"
+        "sys.exit(4)\n"
+    )
+    done = processes.run([script], check=False)
+    assert (done.returncode, done.stdout) == (4, "thread ended\natexit ran\n")
+    assert written.read_text() == "data"
+
+
+def test_each_script_gets_a_new_random_state(tmp_path: Path) -> None:
+    script = tmp_path / "draw.py"
+    script.write_text("import random\nimport numpy\nprint(numpy.random.rand(), random.random())\n")
+    with StepProcesses(preload=("numpy",), timeout=60) as processes:
+        first, second = (processes.run([script]).stdout for _ in range(2))
+    assert first.split()[0] != second.split()[0]
+    assert first.split()[1] != second.split()[1]
+
+
+def test_a_missing_working_directory_is_refused_before_anything_runs(processes: StepProcesses, tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text("print('ran')\n")
+    with pytest.raises(FileNotFoundError, match="No such directory"):
+        processes.run([script], cwd=tmp_path / "missing")
+    assert processes.run([script]).stdout == "ran\n"  # and the next run reads its own output
