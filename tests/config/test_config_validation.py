@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from platform_config import ConfigError, load_config, parse_config
+from tests.support.config_refusal import refusal
 from tests.support.synth import ROOT, SAMPLE_CONFIG, config_variant, sample_data
-from tests.support.variants import refusal
 
 Change = Callable[[dict[str, Any]], None]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.variants import refusal
+from tests.support.config_refusal import refusal
 
 SERVING = "model_groups[0].serving"
 Change = Callable[[dict[str, Any]], None]
